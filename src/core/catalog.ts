@@ -1,0 +1,65 @@
+// Catalog validation and the derived lookups the rules need; the built-in catalogs by name.
+import { Catalog, type CatalogMilestone, type CatalogModule } from '../../protocol/index.js';
+import seedCatalog from './catalogs/seed.json' with { type: 'json' };
+import tinytorchCatalog from './catalogs/tinytorch.json' with { type: 'json' };
+
+export const BUILTIN_CATALOGS = { seed: seedCatalog as unknown, tinytorch: tinytorchCatalog as unknown } as const;
+export type BuiltinCatalogName = keyof typeof BUILTIN_CATALOGS;
+
+export function isBuiltinCatalogName(name: string): name is BuiltinCatalogName {
+  return Object.hasOwn(BUILTIN_CATALOGS, name);
+}
+
+/** A validated catalog with its origin and lookups. */
+export interface ActiveCatalog {
+  readonly name: string;
+  /** `builtin:seed`, `builtin:tinytorch` or the file's path. */
+  readonly source: string;
+  /** What a person calls it: the built-in name or the file's path. */
+  readonly label: string;
+  readonly honestReturns: boolean;
+  readonly milestones: readonly CatalogMilestone[];
+  /** The catalog's modules; when a file lists none, the modules its milestones require, in first-seen order. */
+  readonly modules: readonly CatalogModule[];
+  readonly moduleIds: readonly string[];
+  milestone(id: string): CatalogMilestone | undefined;
+}
+
+export type CatalogCheck = { ok: true; catalog: ActiveCatalog } | { ok: false; problems: string[] };
+
+/** Validates a parsed catalog; every problem is one line naming where it is. */
+export function checkCatalog(value: unknown, origin: { source: string; label: string }): CatalogCheck {
+  const parsed = Catalog.safeParse(value);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`),
+    };
+  }
+  return { ok: true, catalog: activate(parsed.data, origin) };
+}
+
+function activate(catalog: Catalog, origin: { source: string; label: string }): ActiveCatalog {
+  const modules: CatalogModule[] = catalog.modules ?? [];
+  const moduleIds = catalog.modules
+    ? catalog.modules.map((module) => module.id)
+    : [...new Set(catalog.milestones.flatMap((milestone) => milestone.requires))];
+  const byId = new Map(catalog.milestones.map((milestone) => [milestone.id, milestone]));
+  return {
+    name: catalog.name,
+    source: origin.source,
+    label: origin.label,
+    honestReturns: catalog.honestReturns ?? false,
+    milestones: catalog.milestones,
+    modules,
+    moduleIds,
+    milestone: (id) => byId.get(id),
+  };
+}
+
+/** A built-in catalog; they are checked by the tests, so a failure here is a bug. */
+export function builtinCatalog(name: BuiltinCatalogName): ActiveCatalog {
+  const check = checkCatalog(BUILTIN_CATALOGS[name], { source: `builtin:${name}`, label: name });
+  if (!check.ok) throw new Error(`built-in catalog "${name}" is invalid: ${check.problems.join('; ')}`);
+  return check.catalog;
+}

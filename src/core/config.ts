@@ -1,0 +1,50 @@
+// Settings resolution, pure: initializationOptions, then flags, then environment, then defaults (SPEC §2).
+import type { InitializationOptions } from '../../protocol/index.js';
+
+export interface Config {
+  readonly progressFile: string;
+  readonly workspace: string | null;
+  readonly exports: string | null;
+  /** A built-in catalog name or a file path. */
+  readonly catalog: string;
+  readonly python: string;
+  readonly runTimeoutMs: number;
+  readonly popups: 'notification' | 'modal' | 'none';
+}
+
+export type Settings = Partial<{ [K in keyof Config]: Exclude<Config[K], null> }>;
+
+export const DEFAULT_RUN_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface ConfigSources {
+  readonly initializationOptions?: InitializationOptions;
+  /** From `initialize`: `rootUri` (file URI) or `rootPath`, already turned into a path. */
+  readonly rootPath?: string | null;
+  readonly flags: Settings;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly home: string;
+  /** Whether a workspace has today's layout (`src/01_tensor/`): then the `tinytorch` catalog is the default. */
+  readonly hasTodayLayout: (workspace: string) => boolean;
+  readonly joinPath: (...parts: string[]) => string;
+}
+
+const nonEmpty = (value: string | undefined | null): string | undefined => (value ? value : undefined);
+
+export function resolveConfig(sources: ConfigSources): Config {
+  const options = sources.initializationOptions ?? {};
+  const { flags, env } = sources;
+  const envTimeout = Number(env.TINYTORCH_RUN_TIMEOUT_MS);
+  const workspace = options.workspace ?? flags.workspace ?? nonEmpty(env.TINYTORCH_WORKSPACE) ?? nonEmpty(sources.rootPath) ?? null;
+  const exports = options.exports ?? flags.exports ?? nonEmpty(env.TINYTORCH_EXPORTS) ?? (workspace ? sources.joinPath(workspace, 'tinytorch') : null);
+  const catalog =
+    options.catalog ?? flags.catalog ?? nonEmpty(env.TINYTORCH_CATALOG) ?? (workspace && sources.hasTodayLayout(workspace) ? 'tinytorch' : 'seed');
+  return {
+    progressFile: options.progressFile ?? flags.progressFile ?? nonEmpty(env.TINYTORCH_PROGRESS_FILE) ?? sources.joinPath(sources.home, '.tinytorch', 'progress.json'),
+    workspace,
+    exports,
+    catalog,
+    python: options.python ?? flags.python ?? nonEmpty(env.TINYTORCH_PYTHON) ?? 'python3',
+    runTimeoutMs: options.runTimeoutMs ?? flags.runTimeoutMs ?? (envTimeout > 0 ? envTimeout : DEFAULT_RUN_TIMEOUT_MS),
+    popups: options.popups ?? flags.popups ?? 'notification',
+  };
+}

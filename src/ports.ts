@@ -1,0 +1,91 @@
+// The interfaces handlers need; adapters implement them, tests fake them.
+import type { CatalogMilestone, CompletedParams, RunOutputParams, UnlockCause, UnlockedParams } from '../protocol/index.js';
+import type { ActiveCatalog } from './core/catalog.js';
+import type { Config } from './core/config.js';
+import type { Progress } from './core/progress.js';
+
+export interface ProgressChange<T> {
+  /** The progress as re-read under the lock, before the change. */
+  readonly before: Progress;
+  /** The progress as written (or `before` when nothing changed, and then nothing was written). */
+  readonly after: Progress;
+  readonly value: T;
+}
+
+/** The progress file (SPEC §4): reads never write; changes are locked, re-read, atomic. */
+export interface ProgressStore {
+  readonly path: string;
+  /** Throws MilestoneError('progress-file-corrupt') when the file does not parse. */
+  read(): Promise<Progress>;
+  /** Applies a pure change under the lock; writes only when the content changed. */
+  update<T>(change: (current: Progress) => { progress: Progress; value: T }): Promise<ProgressChange<T>>;
+  /** Starts a fresh file, keeping a backup of the old one. */
+  repair(): Promise<{ backup: string | null }>;
+}
+
+/** Messages to the client: the connection in the sidecar, stdout in the one-shot CLI, a recorder in tests. */
+export interface Notifier {
+  unlocked(params: Omit<UnlockedParams, 'seq'>): void;
+  completed(params: Omit<CompletedParams, 'seq'>): void;
+  runOutput(params: RunOutputParams): void;
+  /** LSP `$/progress` for a client-supplied work-done token. */
+  workDoneProgress(token: string | number, value: { kind: 'begin'; title: string; message?: string } | { kind: 'report'; message: string } | { kind: 'end'; message?: string }): void;
+  log(level: 'error' | 'warning' | 'info', message: string): void;
+}
+
+/** Announces each unlock and completion once per connection, whatever caused it. */
+export interface Announcer {
+  observe(progress: Progress, cause: UnlockCause): void;
+}
+
+export interface RunRequest {
+  readonly milestone: CatalogMilestone;
+  readonly workspace: string;
+  readonly python: string;
+  readonly timeoutMs: number;
+  /** A pytest test that returns False fails. */
+  readonly honestReturns: boolean;
+  /** Aborted on `$/cancelRequest` or end of input; the whole process group is killed. */
+  readonly signal: AbortSignal;
+  readonly onOutput: (chunk: { stream: 'stdout' | 'stderr'; text: string }) => void;
+}
+
+export type RunCause = 'passed' | 'failed' | 'returned-false' | 'not-collected' | 'timeout' | 'cancelled' | 'spawn-failed';
+
+/** How a verification ended; a failure is an outcome, not a throw. */
+export interface RunOutcome {
+  readonly passed: boolean;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly durationMs: number;
+  /** The last 4 KiB of output at most. */
+  readonly outputTail: string;
+  readonly cause: RunCause;
+  /** One sentence for a person: why it passed or failed. */
+  readonly detail: string;
+}
+
+export interface Runner {
+  run(request: RunRequest): Promise<RunOutcome>;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Everything a handler may use; built by the composition root, faked in handler tests. */
+export interface HandlerContext {
+  readonly config: Config;
+  readonly catalog: ActiveCatalog;
+  readonly store: ProgressStore;
+  readonly notifier: Notifier;
+  readonly announcer: Announcer;
+  /** Loaded on first use: execa is only imported when something runs. */
+  readonly runner: () => Promise<Runner>;
+  /** Ids of the milestones being run now, to refuse a second run of the same one. */
+  readonly runsInProgress: Set<string>;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
