@@ -10,12 +10,14 @@ export const ScriptsVerify = z.object({
   /** Text fed to the scripts' stdin, then end of file: empty lines answer `input()` prompts. */
   stdin: z.string().optional(),
 });
-export const Verify = z.union([PytestVerify, ScriptsVerify]);
+export const Verify = z.union([PytestVerify, ScriptsVerify], {
+  error: 'verify must be {"pytest": "<file>::<test>"} or {"scripts": ["<script.py>", ...], "stdin": "<text>"}',
+});
 
 export const CatalogModule = z.object({
   id: ModuleName,
-  /** The exported file, relative to the workspace (`tinytorch/core/tensor.py`). */
-  export: z.string().min(1),
+  /** The exported file, relative to the workspace (`tinytorch/core/tensor.py`); the watcher maps changes back through it. */
+  export: z.string().min(1).optional(),
 });
 
 export const CatalogMilestone = z.object({
@@ -27,44 +29,45 @@ export const CatalogMilestone = z.object({
   verify: Verify,
 });
 
-export const Catalog = z
-  .object({
-    name: z.string().min(1),
-    modules: z.array(CatalogModule).optional(),
-    /** A test that returns False fails (TinyTorch's learning tests return instead of asserting). */
-    honestReturns: z.boolean().optional(),
-    milestones: z.array(CatalogMilestone).min(1, { error: 'a catalog needs at least one milestone' }),
-  })
-  .superRefine((catalog, ctx) => {
-    const seen = new Set<string>();
-    catalog.milestones.forEach((milestone, index) => {
-      if (seen.has(milestone.id)) {
-        ctx.addIssue({ code: 'custom', path: ['milestones', index, 'id'], message: `duplicate milestone id "${milestone.id}"` });
-      }
-      seen.add(milestone.id);
-    });
-    if (!catalog.modules) return;
-    const moduleIds = new Set<string>();
-    catalog.modules.forEach((module, index) => {
-      if (moduleIds.has(module.id)) {
-        ctx.addIssue({ code: 'custom', path: ['modules', index, 'id'], message: `duplicate module id "${module.id}"` });
-      }
-      moduleIds.add(module.id);
-    });
-    catalog.milestones.forEach((milestone, index) => {
-      milestone.requires.forEach((required, requiredIndex) => {
-        if (!moduleIds.has(required)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['milestones', index, 'requires', requiredIndex],
-            message: `milestone "${milestone.id}" requires "${required}", which is not in the catalog's modules`,
-          });
-        }
-      });
-    });
-  });
+/** The shape of a catalog; `catalogProblems` adds the checks across fields (duplicates, unknown modules). */
+export const Catalog = z.object({
+  name: z.string().min(1),
+  modules: z.array(CatalogModule).optional(),
+  /** A test that returns False fails (TinyTorch's learning tests return instead of asserting). */
+  honestReturns: z.boolean().optional(),
+  milestones: z.array(CatalogMilestone).min(1, { error: 'a catalog needs at least one milestone' }),
+});
 
 export type Verify = z.infer<typeof Verify>;
 export type CatalogModule = z.infer<typeof CatalogModule>;
 export type CatalogMilestone = z.infer<typeof CatalogMilestone>;
 export type Catalog = z.infer<typeof Catalog>;
+
+/** Checks across fields, run on the raw value so they are reported even when the shape has other problems. */
+export function catalogProblems(value: unknown): string[] {
+  const problems: string[] = [];
+  const record = (typeof value === 'object' && value !== null ? value : {}) as { milestones?: unknown; modules?: unknown };
+  const ids = (list: unknown): unknown[] => (Array.isArray(list) ? list.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined)) : []);
+  const duplicates = (list: unknown, what: string, path: string) => {
+    const seen = new Set<unknown>();
+    ids(list).forEach((id, index) => {
+      if (typeof id === 'string' && seen.has(id)) problems.push(`${path}.${index}.id: duplicate ${what} id "${id}"`);
+      seen.add(id);
+    });
+  };
+  duplicates(record.milestones, 'milestone', 'milestones');
+  duplicates(record.modules, 'module', 'modules');
+  if (Array.isArray(record.modules) && Array.isArray(record.milestones)) {
+    const moduleIds = new Set(ids(record.modules));
+    record.milestones.forEach((milestone: unknown, index: number) => {
+      const requires = typeof milestone === 'object' && milestone !== null ? (milestone as { requires?: unknown }).requires : undefined;
+      if (!Array.isArray(requires)) return;
+      requires.forEach((required: unknown, requiredIndex: number) => {
+        if (typeof required === 'string' && !moduleIds.has(required)) {
+          problems.push(`milestones.${index}.requires.${requiredIndex}: "${required}" is not one of the catalog's modules`);
+        }
+      });
+    });
+  }
+  return problems;
+}

@@ -49,3 +49,14 @@ export class MilestoneError<K extends MilestoneErrorKind = MilestoneErrorKind> e
 
 /** Largest message body the server buffers; bigger ones are skipped and answered with id null. */
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/** A request whose params passed the schema but mean nothing here (an unresolvable module number). */
+export class InvalidParamsError extends Error {
+  /** zod's issues, when the schema rejected the params. */
+  readonly issues: readonly unknown[] | undefined;
+  constructor(message: string, issues?: readonly unknown[]) {
+    super(message);
+    this.name = 'InvalidParamsError';
+    this.issues = issues;
+  }
+}

@@ -1,5 +1,5 @@
 // Catalog validation and the derived lookups the rules need; the built-in catalogs by name.
-import { Catalog, type CatalogMilestone, type CatalogModule } from '../../protocol/index.js';
+import { Catalog, catalogProblems, type CatalogMilestone, type CatalogModule } from '../../protocol/index.js';
 import seedCatalog from './catalogs/seed.json' with { type: 'json' };
 import tinytorchCatalog from './catalogs/tinytorch.json' with { type: 'json' };
 
@@ -19,7 +19,7 @@ export interface ActiveCatalog {
   readonly label: string;
   readonly honestReturns: boolean;
   readonly milestones: readonly CatalogMilestone[];
-  /** The catalog's modules; when a file lists none, the modules its milestones require, in first-seen order. */
+  /** The catalog's modules; when a file lists none, the modules its milestones require, in first-seen order, without exports. */
   readonly modules: readonly CatalogModule[];
   readonly moduleIds: readonly string[];
   milestone(id: string): CatalogMilestone | undefined;
@@ -30,20 +30,17 @@ export type CatalogCheck = { ok: true; catalog: ActiveCatalog } | { ok: false; p
 /** Validates a parsed catalog; every problem is one line naming where it is. */
 export function checkCatalog(value: unknown, origin: { source: string; label: string }): CatalogCheck {
   const parsed = Catalog.safeParse(value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`),
-    };
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)),
+    ...catalogProblems(value),
+  ];
+  if (!parsed.success || problems.length) return { ok: false, problems };
   return { ok: true, catalog: activate(parsed.data, origin) };
 }
 
 function activate(catalog: Catalog, origin: { source: string; label: string }): ActiveCatalog {
-  const modules: CatalogModule[] = catalog.modules ?? [];
-  const moduleIds = catalog.modules
-    ? catalog.modules.map((module) => module.id)
-    : [...new Set(catalog.milestones.flatMap((milestone) => milestone.requires))];
+  const modules: CatalogModule[] = catalog.modules ?? [...new Set(catalog.milestones.flatMap((milestone) => milestone.requires))].map((id) => ({ id }));
+  const moduleIds = modules.map((module) => module.id);
   const byId = new Map(catalog.milestones.map((milestone) => [milestone.id, milestone]));
   return {
     name: catalog.name,

@@ -1,0 +1,34 @@
+// Loads the configured catalog: a built-in name or a JSON file, every problem reported in one error.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MilestoneError } from '../../protocol/index.js';
+import { builtinCatalog, checkCatalog, isBuiltinCatalogName, type ActiveCatalog, type CatalogCheck } from '../core/catalog.js';
+
+export async function checkCatalogFile(file: string): Promise<CatalogCheck & { source: string }> {
+  const source = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, source, problems: [code === 'ENOENT' ? `no such file` : `cannot be read (${code ?? String(error)})`] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, source, problems: [`not valid JSON: ${(error as Error).message}`] };
+  }
+  return { ...checkCatalog(value, { source, label: source }), source };
+}
+
+export async function loadCatalog(spec: string): Promise<ActiveCatalog> {
+  if (isBuiltinCatalogName(spec)) return builtinCatalog(spec);
+  const check = await checkCatalogFile(spec);
+  if (check.ok) return check.catalog;
+  throw new MilestoneError(
+    'catalog-invalid',
+    `The catalog ${check.source} is invalid (built-in names are "seed" and "tinytorch"): ${check.problems.join('; ')}`,
+    { source: check.source, problems: check.problems },
+  );
+}

@@ -1,0 +1,126 @@
+// The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MilestoneError } from '../../protocol/index.js';
+import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
+import type { Logger, ProgressChange, ProgressStore } from '../ports.js';
+import { withLock } from './lock.js';
+
+/** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
+const REREAD_DELAYS_MS = [10, 25, 65];
+
+export interface FileStoreOptions {
+  readonly path: string;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+function utcStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('.', '');
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(temporary, 'w', 0o644);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => {});
+    throw error;
+  }
+  // Make the rename itself durable; not every file system lets a folder be opened, so this is best effort.
+  const folder = await open(dirname(path), 'r').catch(() => null);
+  await folder?.sync().catch(() => {});
+  await folder?.close();
+}
+
+export function createFileStore(options: FileStoreOptions): ProgressStore {
+  const { path, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const lockPath = `${path}.lock`;
+  /** Corrupt contents already backed up by this process, so a bad file is copied once, not per request. */
+  const backups = new Map<string, string>();
+  /** One operation at a time in this process, in arrival order: a read never overtakes an earlier change. */
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = queue.then(operation, operation);
+    queue = result.catch(() => {});
+    return result;
+  };
+
+  async function backUp(text: string, suffix: 'corrupt' | 'backup'): Promise<string> {
+    const known = backups.get(text);
+    if (known) return known;
+    const backup = `${path}.${suffix}-${utcStamp(now())}`;
+    await copyFile(path, backup);
+    backups.set(text, backup);
+    logger.warn(`progress file ${path} kept as ${backup}`);
+    return backup;
+  }
+
+  async function readProgress(): Promise<Progress> {
+    let text = await readText(path);
+    if (text === null) return EMPTY_PROGRESS;
+    let parsed = parseProgress(text);
+    for (const delayMs of REREAD_DELAYS_MS) {
+      if (parsed.ok) break;
+      await sleep(delayMs);
+      text = await readText(path);
+      if (text === null) return EMPTY_PROGRESS;
+      parsed = parseProgress(text);
+    }
+    if (parsed.ok) return parsed.progress;
+    const backup = await backUp(text, 'corrupt');
+    throw new MilestoneError(
+      'progress-file-corrupt',
+      `The progress file ${path} cannot be read: ${parsed.reason}. A copy is kept at ${backup}; run "tinytorch-milestones repair" to start a fresh one.`,
+      { path, backup },
+    );
+  }
+
+  return {
+    path,
+    read: () => serially(readProgress),
+    update: <T>(change: (current: Progress) => { progress: Progress; value: T }) =>
+      serially(async () => {
+        await mkdir(dirname(path), { recursive: true });
+        return withLock(lockPath, async (): Promise<ProgressChange<T>> => {
+          const before = await readProgress();
+          const { progress: after, value } = change(before);
+          if (sameProgress(before, after)) return { before, after: before, value };
+          await writeAtomically(path, serializeProgress(after));
+          return { before, after, value };
+        });
+      }),
+    repair: () =>
+      serially(async () => {
+        await mkdir(dirname(path), { recursive: true });
+        return withLock(lockPath, async () => {
+          const text = await readText(path);
+          let backup: string | null = null;
+          if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
+          await writeAtomically(path, serializeProgress(EMPTY_PROGRESS));
+          backups.clear();
+          return { backup };
+        });
+      }),
+  };
+}

@@ -1,0 +1,147 @@
+// The composition root: argv and env -> configuration -> adapters -> the stdio server or a one-shot command.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { guardStdout } from './adapters/stdout-guard.js';
+import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
+import { createStderrLogger } from './adapters/logger.js';
+import { InvalidParamsError, MilestoneError } from '../protocol/index.js';
+
+declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
+export const VERSION = typeof TINYTORCH_MILESTONES_VERSION === 'string' ? TINYTORCH_MILESTONES_VERSION : '0.0.0-dev';
+
+const USAGE = `Usage: tinytorch-milestones --stdio [options]           serve JSON-RPC on stdin/stdout
+       tinytorch-milestones COMMAND [options] [--json]
+
+Commands:
+  progress                 every milestone's status and what comes next
+  list                     the unlocked milestones and how to verify them
+  catalog                  the active catalog
+  check-export MODULE      record MODULE as completed and show what it unlocks
+  mark-completed ID        record milestone ID as completed without running it
+  run ID                   run milestone ID's verification (exit code: the run's)
+  rescan                   record every exported module found in the workspace
+  reset MODULE             un-complete MODULE and re-lock what needs it
+  validate-catalog FILE    check a catalog file and name every problem
+  repair                   start a fresh progress file, keeping a backup of the old one
+
+Options:
+  --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
+  --python PATH  --run-timeout-ms N  --json  --version  --help`;
+
+const OPTIONS = {
+  stdio: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  'progress-file': { type: 'string' },
+  workspace: { type: 'string' },
+  exports: { type: 'string' },
+  catalog: { type: 'string' },
+  python: { type: 'string' },
+  'run-timeout-ms': { type: 'string' },
+  // vscode-languageclient passes --clientProcessId=N; accept and ignore it.
+  clientProcessId: { type: 'string' },
+} as const;
+
+export class UsageError extends Error {}
+
+function flagSettings(values: Record<string, string | boolean | undefined>): Settings {
+  const settings: { -readonly [K in keyof Settings]: Settings[K] } = {};
+  if (typeof values['progress-file'] === 'string') settings.progressFile = values['progress-file'];
+  if (typeof values.workspace === 'string') settings.workspace = values.workspace;
+  if (typeof values.exports === 'string') settings.exports = values.exports;
+  if (typeof values.catalog === 'string') settings.catalog = values.catalog;
+  if (typeof values.python === 'string') settings.python = values.python;
+  if (typeof values['run-timeout-ms'] === 'string') {
+    const timeout = Number(values['run-timeout-ms']);
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(`--run-timeout-ms expects a positive whole number of milliseconds, received "${values['run-timeout-ms']}"`);
+    settings.runTimeoutMs = timeout;
+  }
+  return settings;
+}
+
+export function configSources(flags: Settings, extra: Partial<ConfigSources> = {}): ConfigSources {
+  return {
+    flags,
+    env: process.env,
+    home: homedir(),
+    hasTodayLayout: (workspace) => existsSync(join(workspace, 'src', '01_tensor')),
+    joinPath: join,
+    ...extra,
+  };
+}
+
+function rootPathOf(rootUri: string | null, rootPath: string | null): string | null {
+  if (rootUri?.startsWith('file:')) return fileURLToPath(rootUri);
+  return rootPath;
+}
+
+async function serve(flags: Settings): Promise<void> {
+  const protocolOut = guardStdout();
+  const logger = createStderrLogger();
+  const base = resolveConfig(configSources(flags));
+  const [{ createStdioConnection }, { openServices }, { startServer }] = await Promise.all([
+    import('./adapters/connection.js'),
+    import('./services.js'),
+    import('./server.js'),
+  ]);
+  const stdio = createStdioConnection({ input: process.stdin, output: protocolOut, logger });
+  const open = (config: Config) => openServices({ config, notifier: stdio.notifier, logger });
+  const initialServices = await open(base);
+  startServer({
+    connection: stdio.connection,
+    initialServices,
+    openServices: (init) =>
+      open(
+        init
+          ? resolveConfig(configSources(flags, { initializationOptions: init.initializationOptions, rootPath: rootPathOf(init.rootUri, init.rootPath) }))
+          : base,
+      ),
+    drained: stdio.drained,
+    onInputEnd: stdio.onInputEnd,
+    exit: (code) => {
+      protocolOut.end(() => process.exit(code));
+    },
+    logger,
+    version: VERSION,
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const flags = flagSettings(values);
+  if (values.stdio) {
+    await serve(flags);
+    return -1; // the server decides when to exit
+  }
+  const { runCommand } = await import('./oneshot.js');
+  return runCommand({ positionals, json: values.json === true, config: resolveConfig(configSources(flags)), version: VERSION });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof MilestoneError || error instanceof UsageError || error instanceof InvalidParamsError) return error.message;
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `${error.message}\n\n${USAGE}`;
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return error.message;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tinytorch-milestones: ${describe(error)}\n`);
+    process.exitCode = error instanceof MilestoneError ? 1 : error instanceof UsageError || error instanceof InvalidParamsError || (error as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS') ? 2 : 70;
+  },
+);

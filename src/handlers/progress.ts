@@ -1,0 +1,12 @@
+// milestones/progress: every milestone's status, requirements met, and what comes next.
+import type { Progress } from '../../protocol/index.js';
+import { progressText } from '../core/messages.js';
+import { progressView } from '../core/rules.js';
+import type { Handler } from './handler.js';
+
+export const progress: Handler<typeof Progress> = async (_params, context) => {
+  const current = await context.store.read();
+  context.announcer.observe(current, 'external');
+  const view = progressView(context.catalog, current);
+  return { catalog: context.catalog.label, ...view, text: progressText(view) };
+};

@@ -1,0 +1,100 @@
+// The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
+import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, type CatalogResult, type ResultOf } from '../protocol/index.js';
+import { checkCatalogFile } from './adapters/catalog-loader.js';
+import { createStderrLogger } from './adapters/logger.js';
+import { createFileStore } from './adapters/store.js';
+import type { Config } from './core/config.js';
+import { catalog } from './handlers/catalog.js';
+import { checkExport } from './handlers/check-export.js';
+import { parseParams, type Handler } from './handlers/handler.js';
+import { list } from './handlers/list.js';
+import { markCompleted } from './handlers/mark-completed.js';
+import { progress } from './handlers/progress.js';
+import type { Notifier } from './ports.js';
+import { openServices } from './services.js';
+import { UsageError } from './cli.js';
+
+interface Command {
+  readonly args: readonly string[];
+  readonly run: (args: readonly string[], config: Config) => Promise<{ json: unknown; text: string; exitCode?: number }>;
+}
+
+function catalogText(result: CatalogResult): string {
+  const lines = [`Catalog ${result.name} (${result.source}): ${result.milestones.length} milestones, ${result.modules.length} modules`, ''];
+  for (const milestone of result.milestones) lines.push(`${milestone.id}  ${milestone.name}  requires ${milestone.requires.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** A terminal has no pop-ups: notifications are dropped, run output is streamed as it comes. */
+const terminalNotifier: Notifier = {
+  unlocked: () => {},
+  completed: () => {},
+  runOutput: ({ stream, text }) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+  workDoneProgress: () => {},
+  log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
+};
+
+function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo>(
+  definition: D,
+  handle: Handler<D>,
+  toParams: (args: readonly string[]) => unknown,
+  toText: (result: ResultOf<D>) => string,
+): Command['run'] {
+  return async (args, config) => {
+    const params = parseParams(definition, toParams(args));
+    const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger() });
+    const result = await handle(params as never, context, new AbortController().signal);
+    return { json: result, text: toText(result) };
+  };
+}
+
+const withText = (result: { text: string }) => result.text;
+
+const COMMANDS: Record<string, Command> = {
+  progress: { args: [], run: viaHandler(Progress, progress, () => ({}), withText) },
+  list: { args: [], run: viaHandler(List, list, () => ({}), withText) },
+  catalog: { args: [], run: viaHandler(CatalogInfo, catalog, () => ({}), catalogText) },
+  'check-export': { args: ['MODULE'], run: viaHandler(CheckExport, checkExport, ([module]) => ({ module }), withText) },
+  'mark-completed': { args: ['ID'], run: viaHandler(MarkCompleted, markCompleted, ([id]) => ({ id }), (result) => result.message) },
+  'validate-catalog': {
+    args: ['FILE'],
+    run: async ([file]) => {
+      const check = await checkCatalogFile(file!);
+      if (check.ok) {
+        const { catalog: valid } = check;
+        return {
+          json: { valid: true, source: check.source, problems: [] },
+          text: `${check.source}: a valid catalog "${valid.name}" with ${valid.milestones.length} milestones and ${valid.moduleIds.length} modules.`,
+        };
+      }
+      return {
+        json: { valid: false, source: check.source, problems: check.problems },
+        text: [`${check.source}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`, ...check.problems.map((problem) => `  - ${problem}`)].join('\n'),
+        exitCode: 1,
+      };
+    },
+  },
+  repair: {
+    args: [],
+    run: async (_args, config) => {
+      const store = createFileStore({ path: config.progressFile, logger: createStderrLogger() });
+      const { backup } = await store.repair();
+      return {
+        json: { path: config.progressFile, backup },
+        text: backup ? `Started a fresh progress file at ${config.progressFile}; the old one is kept at ${backup}.` : `Started a fresh progress file at ${config.progressFile}.`,
+      };
+    },
+  },
+};
+
+export async function runCommand(options: { positionals: readonly string[]; json: boolean; config: Config; version: string }): Promise<number> {
+  const [name = 'progress', ...args] = options.positionals;
+  const command = COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}"; try --help`);
+  if (args.length !== command.args.length) {
+    throw new UsageError(`${name} takes ${command.args.length ? command.args.join(' ') : 'no arguments'}; received ${args.length ? args.join(' ') : 'none'}`);
+  }
+  const outcome = await command.run(args, options.config);
+  process.stdout.write(`${options.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
+  return outcome.exitCode ?? 0;
+}

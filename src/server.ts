@@ -1,0 +1,154 @@
+// The routing table and LSP lifecycle: request -> validate -> handler -> answer, errors mapped in one place.
+import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { z } from 'zod';
+import {
+  CatalogInfo,
+  CheckExport,
+  Initialize,
+  InvalidParamsError,
+  List,
+  MarkCompleted,
+  MilestoneError,
+  PROTOCOL_VERSION,
+  Progress,
+  RpcErrorCode,
+  Shutdown,
+  type InitializationOptions,
+  type RequestDefinition,
+} from '../protocol/index.js';
+import { catalog } from './handlers/catalog.js';
+import { checkExport } from './handlers/check-export.js';
+import { parseParams, type Handler } from './handlers/handler.js';
+import { list } from './handlers/list.js';
+import { markCompleted } from './handlers/mark-completed.js';
+import { progress } from './handlers/progress.js';
+import type { HandlerContext, Logger } from './ports.js';
+
+/** The adapters behind one configuration; rebuilt when `initialize` brings new settings. */
+export interface Services {
+  readonly context: HandlerContext;
+  /** Starts background work (watchers) once the client is ready for notifications. */
+  start(): void;
+  dispose(): Promise<void>;
+}
+
+export interface InitializeInfo {
+  readonly initializationOptions: InitializationOptions;
+  readonly rootUri: string | null;
+  readonly rootPath: string | null;
+}
+
+export interface ServerOptions {
+  readonly connection: MessageConnection;
+  /** Builds the services; throws MilestoneError('catalog-invalid') for a bad catalog. */
+  readonly openServices: (init: InitializeInfo | null) => Promise<Services>;
+  readonly initialServices: Services;
+  readonly drained: () => Promise<void>;
+  readonly onInputEnd: (handler: () => void) => void;
+  readonly exit: (code: number) => void;
+  readonly logger: Logger;
+  readonly version: string;
+}
+
+type AnyRequest = RequestDefinition<z.ZodType, z.ZodType>;
+interface Route {
+  readonly definition: AnyRequest;
+  readonly handle: Handler<AnyRequest>;
+}
+const route = <D extends AnyRequest>(definition: D, handle: Handler<D>): [string, Route] => [definition.method, { definition, handle: handle as unknown as Handler<AnyRequest> }];
+
+/** One line per method: the whole of what the sidecar answers. */
+export const routes = new Map<string, Route>([
+  route(CheckExport, checkExport),
+  route(Progress, progress),
+  route(List, list),
+  route(MarkCompleted, markCompleted),
+  route(CatalogInfo, catalog),
+]);
+
+/** Expected failures keep their codes; anything else is a bug, logged with its stack. */
+function toResponseError(error: unknown, method: string, signal: AbortSignal, logger: Logger): ResponseError<unknown> {
+  if (signal.aborted) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
+  if (error instanceof ResponseError) return error;
+  if (error instanceof MilestoneError) return new ResponseError(error.code, error.message, error.data);
+  if (error instanceof InvalidParamsError) return new ResponseError(RpcErrorCode.InvalidParams, error.message, error.issues ? { issues: error.issues } : undefined);
+  logger.error(`${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new ResponseError(RpcErrorCode.InternalError, `${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+export function startServer(options: ServerOptions): void {
+  const { connection, logger } = options;
+  let services: Promise<Services> = Promise.resolve(options.initialServices);
+  let initializeReceived = false;
+  let shutdownReceived = false;
+  const inFlight = new Set<AbortController>();
+
+  async function initialize(raw: unknown) {
+    const params = parseParams(Initialize, raw);
+    initializeReceived = true;
+    const previous = await services;
+    const next = options.openServices({
+      initializationOptions: params.initializationOptions ?? null,
+      rootUri: params.rootUri ?? null,
+      rootPath: params.rootPath ?? null,
+    });
+    services = next.catch(() => previous);
+    const opened = await next;
+    await previous.dispose();
+    return {
+      capabilities: { experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: opened.context.catalog.label } } },
+      serverInfo: { name: 'tinytorch-milestones', version: options.version },
+    };
+  }
+
+  connection.onRequest(async (method: string, raw: unknown, token: CancellationToken) => {
+    const controller = new AbortController();
+    const subscription = token.onCancellationRequested(() => controller.abort());
+    inFlight.add(controller);
+    try {
+      if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, `${method} after shutdown: the server is shutting down`);
+      if (method === Initialize.method) return await initialize(raw);
+      if (method === Shutdown.method) {
+        shutdownReceived = true;
+        return null;
+      }
+      const found = routes.get(method);
+      if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, `Unknown method ${method}`);
+      const params = parseParams(found.definition, raw);
+      const { context } = await services;
+      return await found.handle(params, context, controller.signal);
+    } catch (error) {
+      throw toResponseError(error, method, controller.signal, logger);
+    } finally {
+      subscription.dispose();
+      inFlight.delete(controller);
+    }
+  });
+
+  let exiting = false;
+  async function finish(code: number) {
+    if (exiting) return;
+    exiting = true;
+    await options.drained();
+    await (await services).dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
+    options.exit(code);
+  }
+
+  connection.onNotification((method: string) => {
+    if (method === 'initialized') void services.then((current) => current.start());
+    if (method === 'exit') void finish(shutdownReceived ? 0 : 1);
+  });
+
+  options.onInputEnd(() => {
+    // Answer everything received; runs still going are cancelled (their group killed) and answered -32800.
+    for (const controller of inFlight) controller.abort();
+    void finish(!initializeReceived || shutdownReceived ? 0 : 1);
+  });
+
+  connection.listen();
+  // Without initialize, the client gets its configuration from flags and the environment, and watching starts
+  // soon; a client that does initialize first (it is its first message) starts it with `initialized` instead.
+  setTimeout(() => {
+    if (!initializeReceived && !exiting) void services.then((current) => current.start());
+  }, 100).unref();
+}
