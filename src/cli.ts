@@ -1,10 +1,10 @@
 // The composition root: argv and env -> configuration -> adapters -> the stdio server or a one-shot command.
+import { guardStdout } from './adapters/stdout-guard.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { guardStdout } from './adapters/stdout-guard.js';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
 import { InvalidParamsError, MilestoneError } from '../protocol/index.js';
