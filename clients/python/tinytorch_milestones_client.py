@@ -1,0 +1,562 @@
+"""A small JSON-RPC client for the tinytorch-milestones sidecar (standard library only, Python 3.9+).
+
+One connection per process and progress file, started on first use and reused:
+
+    from tinytorch_milestones_client import get_client
+    client = get_client()                       # the default progress file
+    client.on('milestones/unlocked', print)     # notifications, delivered on the reader thread
+    client.request('milestones/checkExport', {'module': '01_tensor'})
+
+The sidecar is found as SPEC section 6 says: ``TINYTORCH_MILESTONES_CMD`` (split as a shell would),
+then ``tinytorch-milestones`` on ``PATH``, then ``node <this checkout>/bin/tinytorch-milestones.js``.
+``--stdio`` is appended to the command.
+
+Errors are ``SidecarError`` subclasses: ``SidecarUnavailable`` (it cannot be started or speaks another
+protocol version), ``SidecarCrashed`` (it exited: carries its exit code and the tail of its stderr; the
+next call starts a new one), ``RequestTimeout`` and ``RpcError`` (an error answer: ``code``, ``kind``,
+``data``).
+"""
+
+import atexit
+import collections
+import itertools
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+__all__ = [
+    'PROTOCOL_VERSION',
+    'SidecarError',
+    'SidecarUnavailable',
+    'SidecarCrashed',
+    'RequestTimeout',
+    'RpcError',
+    'Client',
+    'get_client',
+    'close_all',
+    'find_sidecar',
+    'default_progress_file',
+]
+
+PROTOCOL_VERSION = 1
+DEFAULT_TIMEOUT = 30.0
+START_TIMEOUT = 20.0
+STDERR_TAIL_CHARS = 2000
+
+_HEADER = b'Content-Length:'
+_MAX_HEADER_BYTES = 1024
+_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+CHECKOUT_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bin', 'tinytorch-milestones.js')
+
+
+class SidecarError(Exception):
+    """Anything that went wrong talking to the sidecar."""
+
+
+class SidecarUnavailable(SidecarError):
+    """The sidecar could not be started, or it speaks another protocol version."""
+
+
+class SidecarCrashed(SidecarError):
+    """The sidecar exited while calls were pending (or before answering)."""
+
+    def __init__(self, message, exit_code=None, stderr_tail=''):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr_tail = stderr_tail
+        self.summary = message.split('\n', 1)[0]  # one line, for a short note
+
+
+class RequestTimeout(SidecarError, TimeoutError):
+    """No answer within the timeout; the request was cancelled with $/cancelRequest."""
+
+
+class RpcError(SidecarError):
+    """An error answer. Match on ``kind`` (SPEC section 3, ``data.kind``), never on the message."""
+
+    def __init__(self, code, message, data=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+        self.kind = data.get('kind') if isinstance(data, dict) else None
+
+
+def default_progress_file():
+    """The progress file the sidecar would use: ``TINYTORCH_PROGRESS_FILE``, else ``~/.tinytorch/progress.json``."""
+    configured = os.environ.get('TINYTORCH_PROGRESS_FILE')
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    return os.path.join(os.path.expanduser('~'), '.tinytorch', 'progress.json')
+
+
+def find_sidecar():
+    """The command that starts the sidecar, without ``--stdio``; raises SidecarUnavailable when there is none."""
+    configured = os.environ.get('TINYTORCH_MILESTONES_CMD', '').strip()
+    if configured:
+        try:
+            command = shlex.split(configured)
+        except ValueError as error:
+            raise SidecarUnavailable('TINYTORCH_MILESTONES_CMD is not a valid command line (%s): %r' % (error, configured))
+        if command:
+            return command
+    on_path = shutil.which('tinytorch-milestones')
+    if on_path:
+        return [on_path]
+    checkout_bin = os.path.normpath(CHECKOUT_BIN)
+    if os.path.isfile(checkout_bin):
+        node = shutil.which('node')
+        if node:
+            return [node, checkout_bin]
+        raise SidecarUnavailable('the milestone sidecar needs Node.js, and `node` is not on PATH')
+    raise SidecarUnavailable(
+        'the milestone sidecar is not installed: set TINYTORCH_MILESTONES_CMD, put tinytorch-milestones on PATH, '
+        'or build this checkout (npm install)'
+    )
+
+
+def _frame(message):
+    body = json.dumps(message, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+    return b'Content-Length: %d\r\n\r\n%s' % (len(body), body)
+
+
+class FrameReader:
+    """Splits a byte stream into JSON-RPC messages; skips bytes that are not protocol and resynchronizes
+    at the next ``Content-Length:`` header (a stray line, a bad length, a body that is not JSON)."""
+
+    def __init__(self):
+        self._buffer = bytearray()
+        self.skipped = 0
+
+    def feed(self, data):
+        """Adds bytes; returns the complete messages (dicts) found so far, in order."""
+        self._buffer += data
+        messages = []
+        while True:
+            outcome = self._next()
+            if outcome is None:
+                return messages
+            if outcome is not _SKIP:
+                messages.append(outcome)
+
+    def _skip(self, count):
+        del self._buffer[:count]
+        self.skipped += count
+
+    def _next(self):
+        buffer = self._buffer
+        start = buffer.find(_HEADER)
+        if start < 0:
+            # Keep a possible partial header at the end; drop everything else.
+            keep = len(_HEADER) - 1
+            if len(buffer) > keep:
+                self._skip(len(buffer) - keep)
+            return None
+        if start > 0:
+            self._skip(start)
+        header_end = buffer.find(b'\r\n\r\n')
+        if header_end < 0:
+            if len(buffer) > _MAX_HEADER_BYTES:
+                self._skip(1)
+                return _SKIP
+            return None
+        header = bytes(buffer[:header_end])
+        later = header.rfind(_HEADER)
+        if later > 0:  # a stray header line before the real one
+            self._skip(later)
+            return _SKIP
+        length = None
+        for line in header.split(b'\r\n'):
+            name, _, value = line.partition(b':')
+            if name.strip().lower() == b'content-length':
+                value = value.strip()
+                if value.isdigit():
+                    length = int(value)
+        if length is None or length > _MAX_BODY_BYTES or header_end > _MAX_HEADER_BYTES:
+            self._skip(1)
+            return _SKIP
+        body_start = header_end + 4
+        available = bytes(buffer[body_start:body_start + length])
+        # A JSON body as the sidecar writes it holds no raw line break: one means the length was wrong.
+        if b'\r\n' in available:
+            self._skip(1)
+            return _SKIP
+        if len(available) < length:
+            return None
+        try:
+            message = json.loads(available.decode('utf-8'))
+        except ValueError:
+            self._skip(1)
+            return _SKIP
+        del buffer[:body_start + length]
+        return message if isinstance(message, dict) else _SKIP
+
+
+_SKIP = object()
+
+
+class _Pending:
+    __slots__ = ('event', 'result', 'error', 'method')
+
+    def __init__(self, method):
+        self.event = threading.Event()
+        self.result = None
+        self.error = None
+        self.method = method
+
+
+class _Session:
+    """One running sidecar process: its pipes, reader and stderr threads, and pending requests."""
+
+    def __init__(self, command, env, on_message):
+        self.command = command
+        self._on_message = on_message
+        self._write_lock = threading.Lock()
+        self._stderr_tail = collections.deque(maxlen=200)
+        self._stderr_lock = threading.Lock()
+        self.pending = {}
+        self.pending_lock = threading.Lock()
+        self.dead = False
+        self.exit_error = None
+        self.closing = False
+        self.owner_pid = os.getpid()
+        try:
+            self.process = subprocess.Popen(
+                command + ['--stdio'],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                bufsize=0,
+                close_fds=True,
+            )
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SidecarUnavailable('cannot start the milestone sidecar (%s): %s' % (shlex.join(command), reason))
+        self._stderr_thread = threading.Thread(target=self._drain_stderr, name='tinytorch-milestones-stderr', daemon=True)
+        self._stderr_thread.start()
+        self.reader = threading.Thread(target=self._read, name='tinytorch-milestones-reader', daemon=True)
+        self.reader.start()
+
+    # ---- threads ----
+
+    def _drain_stderr(self):
+        stream = self.process.stderr
+        try:
+            while True:
+                chunk = stream.read1(65536) if hasattr(stream, 'read1') else os.read(stream.fileno(), 65536)
+                if not chunk:
+                    break
+                with self._stderr_lock:
+                    self._stderr_tail.append(chunk)
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self):
+        with self._stderr_lock:
+            text = b''.join(self._stderr_tail).decode('utf-8', 'replace')
+        return text[-STDERR_TAIL_CHARS:].strip()
+
+    def _read(self):
+        reader = FrameReader()
+        fd = self.process.stdout.fileno()
+        try:
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                for message in reader.feed(chunk):
+                    self._on_message(self, message)
+        except (OSError, ValueError):
+            pass
+        self._finish()
+
+    def _finish(self):
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self._stderr_thread.join(timeout=2)
+        for stream in (self.process.stdout, self.process.stderr if not self._stderr_thread.is_alive() else None):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        tail = self.stderr_tail()
+        if code is not None and code < 0:
+            try:
+                how = 'was killed by %s' % signal.Signals(-code).name
+            except ValueError:
+                how = 'was killed by signal %d' % -code
+        else:
+            how = 'exited with code %s' % code
+        message = 'the milestone sidecar (%s) %s' % (shlex.join(self.command), how)
+        if tail:
+            message += '; the end of its stderr:\n' + tail
+        self.exit_error = SidecarCrashed(message, exit_code=code, stderr_tail=tail)
+        last_line = tail.splitlines()[-1].strip() if tail else ''
+        self.exit_error.summary = 'the milestone sidecar %s%s' % (how, ': ' + last_line if last_line else '')
+        self.dead = True
+        with self.pending_lock:
+            pending, self.pending = self.pending, {}
+        for waiter in pending.values():
+            waiter.error = self.exit_error
+            waiter.event.set()
+
+    # ---- writing ----
+
+    def send(self, message):
+        data = _frame(message)
+        try:
+            with self._write_lock:
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+        except (OSError, ValueError):
+            # It is gone: let the reader collect its exit code and stderr first.
+            self.reader.join(timeout=6)
+            raise self.exit_error or SidecarCrashed('the milestone sidecar (%s) stopped reading its input' % shlex.join(self.command))
+
+    def close_input(self):
+        try:
+            self.process.stdin.close()
+        except (OSError, ValueError):
+            pass
+
+    def kill(self):
+        if self.process.poll() is None:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
+
+
+class Client:
+    """A JSON-RPC connection to the sidecar for one progress file; restarts the sidecar after a crash."""
+
+    def __init__(self, progress_file=None, workspace=None, command=None, env=None, python=None):
+        self.progress_file = os.path.abspath(os.path.expanduser(progress_file)) if progress_file else default_progress_file()
+        self.workspace = workspace
+        self._command = command
+        self._env = env
+        self.python = python or sys.executable
+        self._ids = itertools.count(1)
+        self._lock = threading.RLock()
+        self._session = None
+        self._handlers = collections.defaultdict(list)
+        self.server_info = None
+        self.capabilities = None
+
+    # ---- notifications ----
+
+    def on(self, method, callback):
+        """Calls ``callback(params, method)`` for each notification ``method`` (``'*'``: every one).
+        Callbacks run on the reader thread, in order: keep them short and never call the client from one.
+        Returns a function that unsubscribes."""
+        self._handlers[method].append(callback)
+
+        def unsubscribe():
+            try:
+                self._handlers[method].remove(callback)
+            except ValueError:
+                pass
+
+        return unsubscribe
+
+    def _dispatch(self, session, message):
+        method = message.get('method')
+        if method is None:
+            waiter = None
+            if 'id' in message:
+                with session.pending_lock:
+                    waiter = session.pending.pop(message.get('id'), None)
+            if waiter is None:
+                return
+            if 'error' in message and message['error'] is not None:
+                error = message['error'] if isinstance(message['error'], dict) else {}
+                waiter.error = RpcError(error.get('code'), error.get('message') or 'error', error.get('data'))
+            else:
+                waiter.result = message.get('result')
+            waiter.event.set()
+            return
+        if 'id' in message:
+            self._answer_server_request(session, message)
+            return
+        params = message.get('params')
+        for callback in list(self._handlers.get(method, ())) + list(self._handlers.get('*', ())):
+            try:
+                callback(params, method)
+            except Exception:  # a callback's bug must not stop the reader
+                pass
+
+    def _answer_server_request(self, session, message):
+        method = message['method']
+        if method == 'workspace/configuration':
+            items = (message.get('params') or {}).get('items') or []
+            reply = {'jsonrpc': '2.0', 'id': message['id'], 'result': [None] * len(items)}
+        elif method in ('window/workDoneProgress/create', 'client/registerCapability', 'client/unregisterCapability', 'window/showMessageRequest'):
+            reply = {'jsonrpc': '2.0', 'id': message['id'], 'result': None}
+        else:
+            reply = {'jsonrpc': '2.0', 'id': message['id'], 'error': {'code': -32601, 'message': 'method not supported by this client: %s' % method}}
+        try:
+            session.send(reply)
+        except SidecarError:
+            pass
+
+    # ---- lifecycle ----
+
+    @property
+    def running(self):
+        session = self._session
+        return session is not None and not session.dead
+
+    @property
+    def pid(self):
+        session = self._session
+        return session.process.pid if session is not None and not session.dead else None
+
+    def _ensure_session(self):
+        with self._lock:
+            session = self._session
+            if session is not None and session.owner_pid != os.getpid():
+                session = self._session = None  # inherited through fork: not ours to use
+            if session is not None and not session.dead:
+                return session
+            command = self._command or find_sidecar()
+            session = _Session(command, self._env, self._dispatch)
+            try:
+                result = self._call(session, 'initialize', self._initialize_params(), START_TIMEOUT)
+                milestones = ((result or {}).get('capabilities') or {}).get('experimental', {}).get('milestones') or {}
+                version = milestones.get('protocolVersion')
+                if version != PROTOCOL_VERSION:
+                    raise SidecarUnavailable(
+                        'the milestone sidecar (%s) speaks milestones protocol version %s, and this client speaks version %d: '
+                        'install matching versions of tinytorch-milestones and its Python client' % (shlex.join(command), version, PROTOCOL_VERSION)
+                    )
+                session.send({'jsonrpc': '2.0', 'method': 'initialized', 'params': {}})
+            except BaseException:
+                self._stop(session)
+                raise
+            self.server_info = result.get('serverInfo')
+            self.capabilities = result.get('capabilities')
+            self._session = session
+            return session
+
+    def _initialize_params(self):
+        options = {'python': self.python, 'progressFile': self.progress_file}
+        params = {
+            'processId': os.getpid(),
+            'rootPath': os.getcwd(),
+            'clientInfo': {'name': 'tinytorch-milestones-python'},
+            'capabilities': {},
+            'initializationOptions': options,
+        }
+        if self.workspace:
+            options['workspace'] = os.path.abspath(self.workspace)
+        return params
+
+    def start(self):
+        """Starts the sidecar now (it otherwise starts on the first request)."""
+        self._ensure_session()
+        return self
+
+    # ---- requests ----
+
+    def request(self, method, params=None, timeout=DEFAULT_TIMEOUT):
+        """Sends a request and waits for its answer (``timeout`` seconds; None waits as long as it takes)."""
+        if threading.current_thread().name == 'tinytorch-milestones-reader':
+            raise RuntimeError('do not call the milestone client from a notification callback; hand the work to another thread')
+        session = self._ensure_session()
+        return self._call(session, method, {} if params is None else params, timeout)
+
+    def notify(self, method, params=None):
+        session = self._ensure_session()
+        session.send({'jsonrpc': '2.0', 'method': method, 'params': {} if params is None else params})
+
+    def _call(self, session, method, params, timeout):
+        request_id = next(self._ids)
+        waiter = _Pending(method)
+        with session.pending_lock:
+            if session.dead:
+                raise session.exit_error
+            session.pending[request_id] = waiter
+        try:
+            session.send({'jsonrpc': '2.0', 'id': request_id, 'method': method, 'params': params})
+            if not waiter.event.wait(timeout):
+                raise RequestTimeout('%s got no answer within %.0f s' % (method, timeout))
+        except BaseException:
+            # Timed out or interrupted (Ctrl-C): cancel it, so that a run's process group is killed.
+            with session.pending_lock:
+                still_pending = session.pending.pop(request_id, None) is not None
+            if still_pending and not session.dead:
+                try:
+                    session.send({'jsonrpc': '2.0', 'method': '$/cancelRequest', 'params': {'id': request_id}})
+                except SidecarError:
+                    pass
+            raise
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.result
+
+    # ---- closing ----
+
+    def close(self, timeout=5.0):
+        """``shutdown`` then ``exit``, and waits for the sidecar to end (killing it after ``timeout``)."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is None or session.owner_pid != os.getpid():
+            return
+        self._stop(session, timeout)
+
+    def _stop(self, session, timeout=5.0):
+        session.closing = True
+        if not session.dead:
+            try:
+                self._call(session, 'shutdown', {}, timeout)
+                session.send({'jsonrpc': '2.0', 'method': 'exit', 'params': {}})
+            except (SidecarError, RuntimeError):
+                pass
+        session.close_input()
+        try:
+            session.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            session.kill()
+            session.process.wait()
+        session.reader.join(timeout=timeout)
+
+
+_clients = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(progress_file=None, **options):
+    """The process's connection for ``progress_file`` (default: the sidecar's default), created on first use.
+    The sidecar itself starts on the first request."""
+    key = os.path.abspath(os.path.expanduser(progress_file)) if progress_file else default_progress_file()
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = Client(key, **options)
+        return client
+
+
+def close_all():
+    """Closes every connection of this process (also run at exit)."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
+atexit.register(close_all)
