@@ -60,3 +60,11 @@ export class InvalidParamsError extends Error {
     this.issues = issues;
   }
 }
+
+/** A request given up at the client's wish ($/cancelRequest, end of input, Ctrl-C): answered -32800. */
+export class CancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}

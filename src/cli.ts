@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
-import { InvalidParamsError, MilestoneError } from '../protocol/index.js';
+import { CancelledError, InvalidParamsError, MilestoneError } from '../protocol/index.js';
 
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
 export const VERSION = typeof TINYTORCH_MILESTONES_VERSION === 'string' ? TINYTORCH_MILESTONES_VERSION : '0.0.0-dev';
@@ -125,12 +125,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     await serve(flags);
     return -1; // the server decides when to exit
   }
+  // A reader that goes away (`| head`) ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
   const { runCommand } = await import('./oneshot.js');
   return runCommand({ positionals, json: values.json === true, config: resolveConfig(configSources(flags)), version: VERSION });
 }
 
 function describe(error: unknown): string {
-  if (error instanceof MilestoneError || error instanceof UsageError || error instanceof InvalidParamsError) return error.message;
+  if (error instanceof MilestoneError || error instanceof UsageError || error instanceof InvalidParamsError || error instanceof CancelledError) return error.message;
   if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `${error.message}\n\n${USAGE}`;
   if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -142,6 +146,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`tinytorch-milestones: ${describe(error)}\n`);
-    process.exitCode = error instanceof MilestoneError ? 1 : error instanceof UsageError || error instanceof InvalidParamsError || (error as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS') ? 2 : 70;
+    process.exitCode = error instanceof CancelledError ? 130 : error instanceof MilestoneError ? 1 : error instanceof UsageError || error instanceof InvalidParamsError || (error as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS') ? 2 : 70;
   },
 );

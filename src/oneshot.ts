@@ -1,15 +1,17 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
-import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, type CatalogResult, type ResultOf } from '../protocol/index.js';
+import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, Run, type CatalogResult, type ResultOf } from '../protocol/index.js';
 import { checkCatalogFile } from './adapters/catalog-loader.js';
 import { createStderrLogger } from './adapters/logger.js';
 import { createFileStore } from './adapters/store.js';
 import type { Config } from './core/config.js';
+import { LAST_OUTPUT_HEADING } from './core/messages.js';
 import { catalog } from './handlers/catalog.js';
 import { checkExport } from './handlers/check-export.js';
 import { parseParams, type Handler } from './handlers/handler.js';
 import { list } from './handlers/list.js';
 import { markCompleted } from './handlers/mark-completed.js';
 import { progress } from './handlers/progress.js';
+import { run } from './handlers/run.js';
 import type { Notifier } from './ports.js';
 import { openServices } from './services.js';
 import { UsageError } from './cli.js';
@@ -34,17 +36,26 @@ const terminalNotifier: Notifier = {
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
 
-function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo>(
+function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo | typeof Run>(
   definition: D,
   handle: Handler<D>,
   toParams: (args: readonly string[]) => unknown,
   toText: (result: ResultOf<D>) => string,
+  toExitCode: (result: ResultOf<D>) => number = () => 0,
 ): Command['run'] {
   return async (args, config) => {
     const params = parseParams(definition, toParams(args));
     const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger() });
-    const result = await handle(params as never, context, new AbortController().signal);
-    return { json: result, text: toText(result) };
+    // Ctrl-C stops a run's whole process group before the CLI exits.
+    const controller = new AbortController();
+    const interrupt = () => controller.abort();
+    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+    try {
+      const result = await handle(params as never, context, controller.signal);
+      return { json: result, text: toText(result), exitCode: toExitCode(result) };
+    } finally {
+      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    }
   };
 }
 
@@ -56,6 +67,11 @@ const COMMANDS: Record<string, Command> = {
   catalog: { args: [], run: viaHandler(CatalogInfo, catalog, () => ({}), catalogText) },
   'check-export': { args: ['MODULE'], run: viaHandler(CheckExport, checkExport, ([module]) => ({ module }), withText) },
   'mark-completed': { args: ['ID'], run: viaHandler(MarkCompleted, markCompleted, ([id]) => ({ id }), (result) => result.message) },
+  run: {
+    args: ['ID'],
+    // The output was streamed as it came: print the verdict without repeating its tail.
+    run: viaHandler(Run, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : result.exitCode || 1)),
+  },
   'validate-catalog': {
     args: ['FILE'],
     run: async ([file]) => {

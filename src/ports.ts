@@ -2,6 +2,7 @@
 import type { CatalogMilestone, CompletedParams, RunOutputParams, UnlockCause, UnlockedParams } from '../protocol/index.js';
 import type { ActiveCatalog } from './core/catalog.js';
 import type { Config } from './core/config.js';
+import type { PendingPanels } from './core/pending-panels.js';
 import type { Progress } from './core/progress.js';
 
 export interface ProgressChange<T> {
@@ -12,13 +13,24 @@ export interface ProgressChange<T> {
   readonly value: T;
 }
 
+/** What a change computes: the new progress, its value, and (when it touches them) the new pending panels. */
+export interface ProgressEdit<T> {
+  readonly progress: Progress;
+  readonly value: T;
+  /** Omitted: the pending panels stay as they are (see core/pending-panels.ts). */
+  readonly pending?: PendingPanels;
+}
+
 /** The progress file (SPEC §4): reads never write; changes are locked, re-read, atomic. */
 export interface ProgressStore {
   readonly path: string;
   /** Throws MilestoneError('progress-file-corrupt') when the file does not parse. */
   read(): Promise<Progress>;
-  /** Applies a pure change under the lock; writes only when the content changed. */
-  update<T>(change: (current: Progress) => { progress: Progress; value: T }): Promise<ProgressChange<T>>;
+  /**
+   * Applies a pure change under the lock; writes only what changed. The change also sees the unlock panels
+   * owed to a later checkExport, kept beside the progress file under the same lock (core/pending-panels.ts).
+   */
+  update<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>): Promise<ProgressChange<T>>;
   /** Starts a fresh file, keeping a backup of the old one. */
   repair(): Promise<{ backup: string | null }>;
 }
@@ -75,6 +87,13 @@ export interface Logger {
   error(message: string): void;
 }
 
+export interface WorkspaceScan {
+  /** Canonical module names, sorted. */
+  readonly modules: readonly string[];
+  /** Problems worth a log line (an unreadable tito progress.json), one sentence each. */
+  readonly problems: readonly string[];
+}
+
 /** Everything a handler may use; built by the composition root, faked in handler tests. */
 export interface HandlerContext {
   readonly config: Config;
@@ -82,6 +101,8 @@ export interface HandlerContext {
   readonly store: ProgressStore;
   readonly notifier: Notifier;
   readonly announcer: Announcer;
+  /** Every module the workspace shows as completed now: its exported files and tito's own progress.json. */
+  readonly scanWorkspace: () => Promise<WorkspaceScan>;
   /** Loaded on first use: execa is only imported when something runs. */
   readonly runner: () => Promise<Runner>;
   /** Ids of the milestones being run now, to refuse a second run of the same one. */

@@ -2,6 +2,7 @@
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import {
+  CancelledError,
   CatalogInfo,
   CheckExport,
   Initialize,
@@ -12,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   Progress,
   RpcErrorCode,
+  Run,
   Shutdown,
   type InitializationOptions,
   type RequestDefinition,
@@ -22,6 +24,7 @@ import { parseParams, type Handler } from './handlers/handler.js';
 import { list } from './handlers/list.js';
 import { markCompleted } from './handlers/mark-completed.js';
 import { progress } from './handlers/progress.js';
+import { run } from './handlers/run.js';
 import type { HandlerContext, Logger } from './ports.js';
 
 /** The adapters behind one configuration; rebuilt when `initialize` brings new settings. */
@@ -63,12 +66,13 @@ export const routes = new Map<string, Route>([
   route(Progress, progress),
   route(List, list),
   route(MarkCompleted, markCompleted),
+  route(Run, run),
   route(CatalogInfo, catalog),
 ]);
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */
 function toResponseError(error: unknown, method: string, signal: AbortSignal, logger: Logger): ResponseError<unknown> {
-  if (signal.aborted) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
+  if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
   if (error instanceof ResponseError) return error;
   if (error instanceof MilestoneError) return new ResponseError(error.code, error.message, error.data);
   if (error instanceof InvalidParamsError) return new ResponseError(RpcErrorCode.InvalidParams, error.message, error.issues ? { issues: error.issues } : undefined);

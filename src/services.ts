@@ -25,7 +25,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     store,
     notifier,
     announcer: createAnnouncer(catalog, notifier, baseline),
-    runner: () => (runner ??= Promise.reject(new Error('runs are not wired yet'))),
+    runner: () => (runner ??= import('./adapters/runner.js').then((module) => module.createRunner())),
     runsInProgress: new Set(),
     logger,
     now: () => Date.now(),

@@ -4,8 +4,9 @@ import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promise
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MilestoneError } from '../../protocol/index.js';
+import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
-import type { Logger, ProgressChange, ProgressStore } from '../ports.js';
+import type { Logger, ProgressChange, ProgressEdit, ProgressStore } from '../ports.js';
 import { withLock } from './lock.js';
 
 /** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
@@ -56,6 +57,8 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
   const { path, logger } = options;
   const now = options.now ?? (() => new Date());
   const lockPath = `${path}.lock`;
+  /** Panels owed to a later checkExport (core/pending-panels.ts): beside the file, so its format stays the original's. */
+  const pendingPath = `${path}.pending-panels.json`;
   /** Corrupt contents already backed up by this process, so a bad file is copied once, not per request. */
   const backups = new Map<string, string>();
   /** One operation at a time in this process, in arrival order: a read never overtakes an earlier change. */
@@ -96,15 +99,29 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
     );
   }
 
+  async function readPending(): Promise<PendingPanels> {
+    const text = await readText(pendingPath);
+    return text === null ? NO_PENDING_PANELS : parsePendingPanels(text);
+  }
+
+  /** Written before the progress: a crash in between leaves an entry for an unlock not on disk, which claimPanels ignores. */
+  async function writePending(before: PendingPanels, after: PendingPanels | undefined): Promise<void> {
+    if (after === undefined || serializePendingPanels(before) === serializePendingPanels(after)) return;
+    if (after.length === 0) await unlink(pendingPath).catch(() => {});
+    else await writeAtomically(pendingPath, serializePendingPanels(after));
+  }
+
   return {
     path,
     read: () => serially(readProgress),
-    update: <T>(change: (current: Progress) => { progress: Progress; value: T }) =>
+    update: <T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>) =>
       serially(async () => {
         await mkdir(dirname(path), { recursive: true });
         return withLock(lockPath, async (): Promise<ProgressChange<T>> => {
           const before = await readProgress();
-          const { progress: after, value } = change(before);
+          const pending = await readPending();
+          const { progress: after, value, pending: pendingAfter } = change(before, pending);
+          await writePending(pending, pendingAfter);
           if (sameProgress(before, after)) return { before, after: before, value };
           await writeAtomically(path, serializeProgress(after));
           return { before, after, value };

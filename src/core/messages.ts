@@ -78,3 +78,27 @@ export function lockedText(milestone: CatalogMilestone, missing: readonly string
     ? `${milestone.name} is locked: complete ${missing.join(', ')} first.`
     : `${milestone.name} is locked: its modules are completed, so export one of them again (tito module complete) to unlock it.`;
 }
+
+/** Separates a failed run's verdict from its last output lines; a terminal that streamed the output drops the rest. */
+export const LAST_OUTPUT_HEADING = '\n\nLast output:\n';
+
+/** The last lines of a run's output, for a person reading why it failed. */
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+export function runText(milestone: CatalogMilestone, outcome: { passed: boolean; detail: string; outputTail: string }, newlyCompleted: boolean): string {
+  if (outcome.passed) {
+    return newlyCompleted ? `✅ ${milestone.name}: ${outcome.detail}\n\n${completedMessage(milestone)}` : `✅ ${milestone.name}: ${outcome.detail}`;
+  }
+  const tail = lastLines(outcome.outputTail, 15);
+  return `❌ ${milestone.name}: ${outcome.detail}${tail ? `${LAST_OUTPUT_HEADING}${tail}` : ''}`;
+}
+
+export function noWorkspaceText(milestone: CatalogMilestone): string {
+  return `Cannot run ${milestone.name}: no workspace is set. Start the sidecar with --workspace (or TINYTORCH_WORKSPACE, or initialize's rootUri) pointing at a TinyTorch checkout.`;
+}
+
+export function runInProgressText(milestone: CatalogMilestone): string {
+  return `${milestone.name} is already running; wait for that run to finish or cancel it.`;
+}

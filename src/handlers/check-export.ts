@@ -1,15 +1,20 @@
 // milestones/checkExport: record a module, unlock what it completes, announce it.
 import type { CheckExport } from '../../protocol/index.js';
 import { checkExportText, unlockMessage } from '../core/messages.js';
+import { claimPanels } from '../core/pending-panels.js';
 import { recordModule } from '../core/rules.js';
 import { announceChange } from '../announcer.js';
 import { requireModule, type Handler } from './handler.js';
 
 export const checkExport: Handler<typeof CheckExport> = async (params, context) => {
   const module = requireModule(context, params.module);
-  const change = await context.store.update((current) => {
+  const change = await context.store.update((current, pending) => {
     const { progress, newlyUnlocked } = recordModule(context.catalog, current, module, { ifNew: params.ifNew === true });
-    return { progress, value: newlyUnlocked };
+    // A watcher may have seen this export first and unlocked milestones for it: they are still news to this
+    // caller (tito's panel), once. See core/pending-panels.ts.
+    const claimed = claimPanels(pending, { module, progress, now: context.now() });
+    const ids = new Set([...newlyUnlocked.map((milestone) => milestone.id), ...claimed.milestones]);
+    return { progress, pending: claimed.pending, value: context.catalog.milestones.filter((milestone) => ids.has(milestone.id)) };
   });
   announceChange(context.announcer, change, 'checkExport');
   const messages = change.value.map(unlockMessage);

@@ -1,0 +1,59 @@
+// Which module an exported file belongs to: nbdev's cell markers first, then the catalog's module→export map.
+import { CANONICAL_MODULE, type CatalogModule } from '../../protocol/index.js';
+
+/** nbdev's cell marker: `# %% ../../modules/01_tensor/01_tensor.ipynb 1` (a path relative to the file, then a cell number). */
+const CELL_MARKER = /^# %% (\S+)\.ipynb\b/gm;
+
+/** Files nbdev and tito rewrite on every export that are not modules. */
+const NOT_MODULES = new Set(['__init__.py', '_modidx.py']);
+/** Folders whose files are never exports. */
+const IGNORED_FOLDERS = new Set(['__pycache__', '.ipynb_checkpoints', 'node_modules']);
+
+function segments(path: string): string[] {
+  return path.split(/[\\/]+/).filter((segment) => segment.length > 0);
+}
+
+/** Whether a folder can hold exports: not `__pycache__`, not hidden (`.git`, editor folders). */
+export function isWatchedFolder(name: string): boolean {
+  return !IGNORED_FOLDERS.has(name) && !name.startsWith('.');
+}
+
+/**
+ * Whether a path can be an exported module at all: a `.py` file, not `__init__.py`/`_modidx.py`, not in
+ * `__pycache__` or a hidden folder, and not an editor's temporary file (`.swp`, `~`, `.#x.py`, vim's `4913`,
+ * `x.py.tmp`; all of them either do not end in `.py` or start with a dot or `#`).
+ */
+export function isExportCandidate(path: string): boolean {
+  const parts = segments(path);
+  const name = parts.at(-1);
+  if (!name || !name.endsWith('.py') || name === '.py') return false;
+  if (NOT_MODULES.has(name) || name.startsWith('.') || name.startsWith('#')) return false;
+  return parts.slice(0, -1).every(isWatchedFolder);
+}
+
+/** The module named by the first nbdev marker whose notebook sits in a folder with a canonical module name. */
+export function moduleFromMarkers(content: string): string | null {
+  for (const match of content.matchAll(CELL_MARKER)) {
+    const notebook = segments(match[1] ?? '');
+    const folder = notebook.at(-2);
+    if (folder && CANONICAL_MODULE.test(folder)) return folder;
+  }
+  return null;
+}
+
+/** The module whose catalog `export` (relative to the workspace, like `tinytorch/core/tensor.py`) ends this path. */
+export function moduleFromExportMap(path: string, modules: readonly CatalogModule[]): string | null {
+  const file = `/${segments(path).join('/')}`;
+  for (const module of modules) {
+    if (!module.export) continue;
+    const exported = segments(module.export).join('/');
+    if (exported && file.endsWith(`/${exported}`)) return module.id;
+  }
+  return null;
+}
+
+/** Maps an added or changed file to its module, or null when it is not an export (or maps to nothing). */
+export function moduleOfExport(file: { path: string; content: string }, modules: readonly CatalogModule[]): string | null {
+  if (!isExportCandidate(file.path)) return null;
+  return moduleFromMarkers(file.content) ?? moduleFromExportMap(file.path, modules);
+}

@@ -1,0 +1,24 @@
+// tito's own `<workspace>/progress.json` (`{"completed_modules": ["01", "02"], ...}`), read as module numbers.
+
+export type TitoProgress = { ok: true; numbers: string[] } | { ok: false; reason: string };
+
+/** The `completed_modules` entries that are strings; a file without that key completes nothing. */
+export function parseTitoProgress(text: string): TitoProgress {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'expected a JSON object' };
+  const list = (value as { completed_modules?: unknown }).completed_modules;
+  if (list === undefined) return { ok: true, numbers: [] };
+  if (!Array.isArray(list)) return { ok: false, reason: '"completed_modules" should be a list' };
+  return { ok: true, numbers: list.filter((item): item is string => typeof item === 'string') };
+}
+
+/** The numbers in `after` that were not in `before`: only a change is a completion, not what was there at start. */
+export function addedNumbers(before: readonly string[], after: readonly string[]): string[] {
+  const seen = new Set(before);
+  return after.filter((number) => !seen.has(number));
+}

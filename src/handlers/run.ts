@@ -1,0 +1,84 @@
+// milestones/run: verify a milestone by running it, streaming its output; a pass completes the milestone.
+import { CancelledError, MilestoneError, type Run } from '../../protocol/index.js';
+import { createOutputThrottle } from '../core/output-throttle.js';
+import { lockedText, noWorkspaceText, runInProgressText, runText } from '../core/messages.js';
+import { canRun, completeMilestone, missingModules } from '../core/rules.js';
+import { announceChange } from '../announcer.js';
+import { requireMilestone, type Handler } from './handler.js';
+
+const timers = {
+  now: () => Date.now(),
+  schedule: (callback: () => void, delayMs: number) => {
+    const timer = setTimeout(callback, delayMs);
+    return () => clearTimeout(timer);
+  },
+};
+
+export const run: Handler<typeof Run> = async (params, context, signal) => {
+  const milestone = requireMilestone(context, params.id);
+  const current = await context.store.read();
+  context.announcer.observe(current, 'external');
+  if (!canRun(current, milestone.id)) {
+    const missing = missingModules(milestone, current);
+    throw new MilestoneError('milestone-locked', lockedText(milestone, missing), { id: milestone.id, missing });
+  }
+  if (context.runsInProgress.has(milestone.id)) throw new MilestoneError('run-in-progress', runInProgressText(milestone), { id: milestone.id });
+  const workspace = context.config.workspace;
+  if (!workspace) throw new MilestoneError('no-workspace', noWorkspaceText(milestone), {});
+
+  context.runsInProgress.add(milestone.id);
+  const token = params.workDoneToken;
+  const progress = (value: Parameters<typeof context.notifier.workDoneProgress>[1]) => {
+    if (token !== undefined) context.notifier.workDoneProgress(token, value);
+  };
+  const throttle = createOutputThrottle({
+    scheduler: timers,
+    emit: (chunk) => {
+      context.notifier.runOutput({ id: milestone.id, ...chunk });
+      const line = chunk.text.trimEnd().split('\n').pop()?.slice(0, 120);
+      if (line) progress({ kind: 'report', message: line });
+    },
+  });
+  try {
+    progress({ kind: 'begin', title: `Verifying ${milestone.name}` });
+    const runner = await context.runner();
+    const outcome = await runner.run({
+      milestone,
+      workspace,
+      python: context.config.python,
+      timeoutMs: params.timeoutMs ?? context.config.runTimeoutMs,
+      honestReturns: context.catalog.honestReturns,
+      signal,
+      onOutput: (chunk) => throttle.push(chunk),
+    });
+    throttle.close();
+    // A cancelled run is answered -32800 by the server (the signal is aborted); its group is already gone.
+    if (outcome.cause === 'cancelled' || signal.aborted) {
+      progress({ kind: 'end', message: 'Cancelled' });
+      throw new CancelledError(outcome.detail);
+    }
+    let newlyCompleted = false;
+    if (outcome.passed) {
+      const change = await context.store.update((progressNow) => {
+        const completed = completeMilestone(progressNow, milestone.id);
+        return { progress: completed.progress, value: completed.newlyCompleted };
+      });
+      announceChange(context.announcer, change, 'checkExport');
+      newlyCompleted = change.value;
+    }
+    progress({ kind: 'end', message: outcome.passed ? 'Passed' : 'Failed' });
+    return {
+      id: milestone.id,
+      passed: outcome.passed,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      durationMs: outcome.durationMs,
+      newlyCompleted,
+      outputTail: outcome.outputTail,
+      text: runText(milestone, outcome, newlyCompleted),
+    };
+  } finally {
+    throttle.close();
+    context.runsInProgress.delete(milestone.id);
+  }
+};
