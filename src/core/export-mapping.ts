@@ -18,13 +18,20 @@ export function isWatchedFolder(name: string): boolean {
   return !IGNORED_FOLDERS.has(name) && !name.startsWith('.');
 }
 
+/** `path` relative to `folder`, '/'-separated; null when it is not inside. */
+export function relativeTo(folder: string, path: string): string | null {
+  const base = segments(folder).join('/');
+  const file = segments(path).join('/');
+  return file.startsWith(`${base}/`) ? file.slice(base.length + 1) : null;
+}
+
 /**
- * Whether a path can be an exported module at all: a `.py` file, not `__init__.py`/`_modidx.py`, not in
- * `__pycache__` or a hidden folder, and not an editor's temporary file (`.swp`, `~`, `.#x.py`, vim's `4913`,
- * `x.py.tmp`; all of them either do not end in `.py` or start with a dot or `#`).
+ * Whether a path (relative to the export folder) can be an exported module at all: a `.py` file, not
+ * `__init__.py`/`_modidx.py`, not in `__pycache__` or a hidden folder, and not an editor's temporary file
+ * (`.swp`, `~`, `.#x.py`, vim's `4913`, `x.py.tmp`: each either does not end in `.py` or starts with `.` or `#`).
  */
-export function isExportCandidate(path: string): boolean {
-  const parts = segments(path);
+export function isExportCandidate(relativePath: string): boolean {
+  const parts = segments(relativePath);
   const name = parts.at(-1);
   if (!name || !name.endsWith('.py') || name === '.py') return false;
   if (NOT_MODULES.has(name) || name.startsWith('.') || name.startsWith('#')) return false;
@@ -52,8 +59,16 @@ export function moduleFromExportMap(path: string, modules: readonly CatalogModul
   return null;
 }
 
+export interface ExportedFile {
+  /** The watched export folder. */
+  readonly folder: string;
+  readonly path: string;
+  readonly content: string;
+}
+
 /** Maps an added or changed file to its module, or null when it is not an export (or maps to nothing). */
-export function moduleOfExport(file: { path: string; content: string }, modules: readonly CatalogModule[]): string | null {
-  if (!isExportCandidate(file.path)) return null;
+export function moduleOfExport(file: ExportedFile, modules: readonly CatalogModule[]): string | null {
+  const relative = relativeTo(file.folder, file.path);
+  if (relative === null || !isExportCandidate(relative)) return null;
   return moduleFromMarkers(file.content) ?? moduleFromExportMap(file.path, modules);
 }

@@ -17,8 +17,8 @@ export function parseTitoProgress(text: string): TitoProgress {
   return { ok: true, numbers: list.filter((item): item is string => typeof item === 'string') };
 }
 
-/** The numbers in `after` that were not in `before`: only a change is a completion, not what was there at start. */
-export function addedNumbers(before: readonly string[], after: readonly string[]): string[] {
+/** The entries of `after` that `before` did not list: only a change is a completion, not what was there at start. */
+export function newlyListed(before: readonly string[], after: readonly string[]): string[] {
   const seen = new Set(before);
-  return after.filter((number) => !seen.has(number));
+  return after.filter((entry) => !seen.has(entry));
 }
