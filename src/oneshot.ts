@@ -1,5 +1,5 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
-import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, Run, type CatalogResult, type ResultOf } from '../protocol/index.js';
+import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, Rescan, Reset, Run, type CatalogResult, type ResultOf } from '../protocol/index.js';
 import { checkCatalogFile } from './adapters/catalog-loader.js';
 import { createStderrLogger } from './adapters/logger.js';
 import { createFileStore } from './adapters/store.js';
@@ -11,6 +11,8 @@ import { parseParams, type Handler } from './handlers/handler.js';
 import { list } from './handlers/list.js';
 import { markCompleted } from './handlers/mark-completed.js';
 import { progress } from './handlers/progress.js';
+import { rescan } from './handlers/rescan.js';
+import { reset } from './handlers/reset.js';
 import { run } from './handlers/run.js';
 import type { Notifier } from './ports.js';
 import { openServices } from './services.js';
@@ -36,7 +38,7 @@ const terminalNotifier: Notifier = {
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
 
-function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo | typeof Run>(
+function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo | typeof Run | typeof Rescan | typeof Reset>(
   definition: D,
   handle: Handler<D>,
   toParams: (args: readonly string[]) => unknown,
@@ -66,6 +68,8 @@ const COMMANDS: Record<string, Command> = {
   list: { args: [], run: viaHandler(List, list, () => ({}), withText) },
   catalog: { args: [], run: viaHandler(CatalogInfo, catalog, () => ({}), catalogText) },
   'check-export': { args: ['MODULE'], run: viaHandler(CheckExport, checkExport, ([module]) => ({ module }), withText) },
+  rescan: { args: [], run: viaHandler(Rescan, rescan, () => ({}), withText) },
+  reset: { args: ['MODULE'], run: viaHandler(Reset, reset, ([module]) => ({ module }), withText) },
   'mark-completed': { args: ['ID'], run: viaHandler(MarkCompleted, markCompleted, ([id]) => ({ id }), (result) => result.message) },
   run: {
     args: ['ID'],

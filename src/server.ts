@@ -12,6 +12,8 @@ import {
   MilestoneError,
   PROTOCOL_VERSION,
   Progress,
+  Rescan,
+  Reset,
   RpcErrorCode,
   Run,
   Shutdown,
@@ -24,6 +26,8 @@ import { parseParams, type Handler } from './handlers/handler.js';
 import { list } from './handlers/list.js';
 import { markCompleted } from './handlers/mark-completed.js';
 import { progress } from './handlers/progress.js';
+import { rescan } from './handlers/rescan.js';
+import { reset } from './handlers/reset.js';
 import { run } from './handlers/run.js';
 import type { HandlerContext, Logger } from './ports.js';
 
@@ -68,6 +72,8 @@ export const routes = new Map<string, Route>([
   route(MarkCompleted, markCompleted),
   route(Run, run),
   route(CatalogInfo, catalog),
+  route(Rescan, rescan),
+  route(Reset, reset),
 ]);
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */

@@ -2,9 +2,11 @@
 import type { Config } from './core/config.js';
 import { loadCatalog } from './adapters/catalog-loader.js';
 import { createFileStore } from './adapters/store.js';
+import { scanWorkspace } from './adapters/workspace-scan.js';
 import { createAnnouncer } from './announcer.js';
 import type { HandlerContext, Logger, Notifier, Runner } from './ports.js';
 import type { Services } from './server.js';
+import type { Watchers } from './watchers.js';
 
 export interface ServicesOptions {
   readonly config: Config;
@@ -25,14 +27,29 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     store,
     notifier,
     announcer: createAnnouncer(catalog, notifier, baseline),
+    scanWorkspace: () => scanWorkspace(config, catalog),
     runner: () => (runner ??= import('./adapters/runner.js').then((module) => module.createRunner())),
     runsInProgress: new Set(),
     logger,
     now: () => Date.now(),
   };
+  // chokidar is imported on first use (its own chunk), so a sidecar that never watches does not pay for it.
+  let watchers: Promise<Watchers | null> | null = null;
+  let disposed = false;
   return {
     context,
-    start() {},
-    async dispose() {},
+    start() {
+      if (watchers || disposed) return;
+      watchers = import('./watchers.js')
+        .then(({ startWatchers }) => (disposed ? null : startWatchers(context)))
+        .catch((error: unknown) => {
+          notifier.log('error', `watching failed to start: ${error instanceof Error ? error.message : String(error)}`);
+          return null;
+        });
+    },
+    async dispose() {
+      disposed = true;
+      await (await watchers)?.close();
+    },
   };
 }

@@ -102,3 +102,19 @@ export function noWorkspaceText(milestone: CatalogMilestone): string {
 export function runInProgressText(milestone: CatalogMilestone): string {
   return `${milestone.name} is already running; wait for that run to finish or cancel it.`;
 }
+
+export function exportDeletedText(path: string, module: string | null): string {
+  const what = module ? `${path} (the export of ${module}) was deleted` : `${path} was deleted`;
+  return module
+    ? `${what}. ${module} stays completed; "tinytorch-milestones reset ${module}" un-completes it.`
+    : `${what}. No module is un-completed by a deletion.`;
+}
+
+export function watchingText(watched: { exports: string | null; titoProgress: string | null; progressFile: string }): string {
+  const parts = [
+    ...(watched.exports ? [`exports in ${watched.exports}`] : []),
+    ...(watched.titoProgress ? [`tito's progress in ${watched.titoProgress}`] : []),
+    `the progress file ${watched.progressFile}`,
+  ];
+  return `Watching ${parts.join(', ')}.`;
+}
