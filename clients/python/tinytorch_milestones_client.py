@@ -302,9 +302,9 @@ class _Session:
         if tail:
             message += '; the end of its stderr:\n' + tail
         self.exit_error = SidecarCrashed(message, exit_code=code, stderr_tail=tail)
-        last_line = tail.splitlines()[-1].strip() if tail else ''
-        self.exit_error.summary = 'the milestone sidecar %s%s' % (how, ': ' + last_line if last_line else '')
+        self.exit_error.summary = 'the milestone sidecar %s%s' % (how, ': ' + _telling_line(tail) if tail else '')
         self.dead = True
+        self.close_input()
         with self.pending_lock:
             pending, self.pending = self.pending, {}
         for waiter in pending.values():
@@ -336,6 +336,13 @@ class _Session:
                 self.process.kill()
             except OSError:
                 pass
+
+
+def _telling_line(stderr_tail):
+    """The one stderr line that says most: the last one naming an error, else the last one."""
+    lines = [line.strip() for line in stderr_tail.splitlines() if line.strip()]
+    errors = [line for line in lines if 'Error' in line and not line.startswith('at ')]
+    return (errors or lines or [''])[-1]
 
 
 class Client:
