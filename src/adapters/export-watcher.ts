@@ -18,11 +18,9 @@ export interface ExportWatcherOptions {
   /** A deleted export (`tito module reset --hard`); `module` is null when it cannot be told. */
   readonly onDelete: (event: { module: string | null; path: string }) => void;
   readonly onError: (error: unknown) => void;
-  readonly settleMs?: number;
 }
 
 export function watchExports(options: ExportWatcherOptions): FolderWatch {
-  const settleMs = options.settleMs ?? SETTLE_MS;
   const folder = resolve(options.folder);
   const timers = new Map<string, NodeJS.Timeout>();
   /** The module each file mapped to when last read, to name it when the file is deleted. */
@@ -63,7 +61,7 @@ export function watchExports(options: ExportWatcherOptions): FolderWatch {
       seen.delete(path);
       return;
     }
-    schedule(path, settleMs, true);
+    schedule(path, SETTLE_MS, true);
   };
 
   const watch = watchFolder({ folder, recursive: true, watchFolder: isWatchedFolder, onEvent, onError: options.onError });
