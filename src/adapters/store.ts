@@ -1,5 +1,6 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,12 +72,20 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
 
   async function backUp(text: string, suffix: 'corrupt' | 'backup'): Promise<string> {
     const known = backups.get(text);
-    if (known) return known;
-    const backup = `${path}.${suffix}-${utcStamp(now())}`;
-    await copyFile(path, backup);
-    backups.set(text, backup);
-    logger.warn(`progress file ${path} kept as ${backup}`);
-    return backup;
+    if (known && existsSync(known)) return known;
+    const stamp = `${path}.${suffix}-${utcStamp(now())}`;
+    // Never overwrite an earlier backup, even one made in the same millisecond.
+    for (let attempt = 0; ; attempt++) {
+      const backup = attempt === 0 ? stamp : `${stamp}-${attempt}`;
+      try {
+        await copyFile(path, backup, constants.COPYFILE_EXCL);
+        backups.set(text, backup);
+        logger.warn(`progress file ${path} kept as ${backup}`);
+        return backup;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;
+      }
+    }
   }
 
   async function readProgress(): Promise<Progress> {
@@ -116,6 +125,13 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
     read: () => serially(readProgress),
     update: <T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>) =>
       serially(async () => {
+        // Most requests change nothing (a repeated export, a completed milestone): answer those without the lock,
+        // the folder or a write. The change is pure, so it is simply applied again under the lock otherwise.
+        const seen = await readProgress();
+        const seenPending = await readPending();
+        const preview = change(seen, seenPending);
+        const pendingUnchanged = preview.pending === undefined || serializePendingPanels(preview.pending) === serializePendingPanels(seenPending);
+        if (pendingUnchanged && sameProgress(seen, preview.progress)) return { before: seen, after: seen, value: preview.value };
         await mkdir(dirname(path), { recursive: true });
         return withLock(lockPath, async (): Promise<ProgressChange<T>> => {
           const before = await readProgress();

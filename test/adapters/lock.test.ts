@@ -1,4 +1,5 @@
 // The cross-process lock file on real temp folders: live holders are waited for, dead or unreadable ones taken over.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -106,6 +107,32 @@ test("a takeover guard left by a dead process is cleared, and release never remo
   assert.is(await readFile(lockPath, 'utf8'), `${DEAD_PID} elsewhere\n`);
   await rm(lockPath);
   assert.equal(await readdir(folder), []);
+});
+
+test('a holder killed but not yet reaped by its parent (a zombie) is taken over at once', async () => {
+  if (process.platform !== 'linux') return;
+  const { lockPath } = await tempLock();
+  const holderScript = new URL('../fixtures/lock-holder.ts', import.meta.url).pathname;
+  // Python's Popen does not reap a child until poll(): the killed holder stays a zombie while the parent sleeps.
+  const parent = spawn('python3', ['-c', `
+import subprocess, sys, time, os, signal
+holder = subprocess.Popen([sys.argv[1], "--import", "tsx", sys.argv[2], sys.argv[3]], stdout=subprocess.PIPE)
+holder.stdout.readline()
+os.kill(holder.pid, signal.SIGKILL)
+print(holder.pid, flush=True)
+time.sleep(30)
+`, process.execPath, holderScript, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await withTimeout(new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString())))), 10_000, 'the holder to be killed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(await readFile(`/proc/${pid}/stat`, 'utf8'), / Z /, 'the holder is a zombie');
+    const started = Date.now();
+    const release = await withTimeout(acquireLock(lockPath, { timeoutMs: 5_000 }), 6_000, 'the zombie lock to be taken over');
+    assert.ok(Date.now() - started < 2_000, 'taken over at once, not after the time limit');
+    await release();
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });
 
 test.run();
