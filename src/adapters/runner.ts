@@ -72,7 +72,7 @@ async function run(request: RunRequest, graceMs: number, tailBytes: number): Pro
       stderr: new LineBuffer((text) => deliver('stderr', text)),
     };
     function deliver(stream: 'stdout' | 'stderr', text: string) {
-      tail.append(text);
+      tail.append(stripAnsi(text)); // the tail is a summary for JSON clients: no colour codes
       scan.see(text);
       request.onOutput({ stream, text });
     }
