@@ -186,7 +186,7 @@ def _draw_list(result):
         console.print()
         console.print(Text(test['name'], style='bold cyan'))
         console.print(Text('  ' + test['description']))
-        console.print(Text('  ' + test['command'], style='yellow'))
+        console.print(Text('  ' + test['command'], style='yellow'), soft_wrap=True)  # one line, to copy
 
 
 # ---- the API ----
