@@ -40,9 +40,18 @@ export function requirementsLabel(milestone: MilestoneProgress): string {
   return `${milestone.met}/${milestone.requires.length} modules`;
 }
 
+/** Columns on a terminal: an emoji takes two, whatever its length in UTF-16. */
+function displayWidth(text: string): number {
+  return [...text].reduce((width, char) => width + (/\p{Extended_Pictographic}/u.test(char) ? 2 : 1), 0);
+}
+
+function padColumn(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+}
+
 export function progressText(view: ProgressView): string {
-  const nameWidth = Math.max('Milestone'.length, ...view.milestones.map((milestone) => milestone.name.length));
-  const row = (name: string, status: string, requirements: string) => `${name.padEnd(nameWidth)}  ${status.padEnd(12)}  ${requirements}`;
+  const nameWidth = Math.max('Milestone'.length, ...view.milestones.map((milestone) => displayWidth(milestone.name)));
+  const row = (name: string, status: string, requirements: string) => `${padColumn(name, nameWidth)}  ${padColumn(status, 12)}  ${requirements}`;
   const lines = ['🎯 TinyTorch Milestone Progress', '', row('Milestone', 'Status', 'Requirements')];
   for (const milestone of view.milestones) lines.push(row(milestone.name, statusLabel(milestone.status), requirementsLabel(milestone)));
   lines.push('', nextText(view.next));
