@@ -1,4 +1,5 @@
 // The progress file's content as a value: parse, fill in, serialize, byte-compatible with the original.
+import { parseJsonObject } from './json-object.js';
 
 export interface Progress {
   readonly completedModules: readonly string[];
@@ -20,16 +21,9 @@ export type ParsedProgress = { ok: true; progress: Progress } | { ok: false; rea
 
 /** Reads the file's text. A missing key is an empty list; a wrong shape is a reason, not a throw. */
 export function parseProgress(text: string): ParsedProgress {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
-  }
-  const fileObject = value as Record<string, unknown>;
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  const fileObject = parsed.object;
   const lists: Record<string, string[]> = {};
   for (const [fileKey, field] of FILE_KEYS) {
     const list = fileObject[fileKey];

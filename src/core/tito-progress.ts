@@ -1,17 +1,13 @@
 // tito's own `<workspace>/progress.json` (`{"completed_modules": ["01", "02"], ...}`), read as module numbers.
+import { parseJsonObject } from './json-object.js';
 
 export type TitoProgress = { ok: true; numbers: string[] } | { ok: false; reason: string };
 
 /** The `completed_modules` entries that are strings; a file without that key completes nothing. */
 export function parseTitoProgress(text: string): TitoProgress {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'expected a JSON object' };
-  const list = (value as { completed_modules?: unknown }).completed_modules;
+  const parsed = parseJsonObject(text);
+  if (!parsed.ok) return parsed;
+  const list = parsed.object.completed_modules;
   if (list === undefined) return { ok: true, numbers: [] };
   if (!Array.isArray(list)) return { ok: false, reason: '"completed_modules" should be a list' };
   return { ok: true, numbers: list.filter((item): item is string => typeof item === 'string') };

@@ -6,6 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { withTimeout } from '../helpers/timeout.js';
 import { acquireLock, withLock } from '../../src/adapters/lock.js';
 
 /** A pid no process has: above Linux's largest pid_max and macOS's pid range. */
@@ -18,17 +19,6 @@ async function tempLock(): Promise<{ folder: string; lockPath: string }> {
   return { folder, lockPath: join(folder, 'progress.json.lock') };
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 test.after(async () => {
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));

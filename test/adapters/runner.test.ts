@@ -9,6 +9,8 @@ import type { CatalogMilestone } from '../../protocol/index.js';
 import type { RunOutcome, RunRequest } from '../../src/ports.js';
 import { createRunner, pytestPluginDir } from '../../src/adapters/runner.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
+import { isAlive, isGoneWithin } from '../helpers/process.js';
+import { withTimeout } from '../helpers/timeout.js';
 
 const FIXTURES: Record<string, string> = {
   'tests/test_milestones.py': `
@@ -124,28 +126,10 @@ async function run(verify: CatalogMilestone['verify'], overrides: Partial<RunReq
   return { outcome: { ...outcome, outputTail: stripAnsi(outcome.outputTail) }, chunks, elapsedMs: Date.now() - started };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const text = (chunks: Run['chunks'], stream: 'stdout' | 'stderr') => stripAnsi(chunks.filter((chunk) => chunk.stream === stream).map((chunk) => chunk.text).join(''));
 const node = (name: string) => ({ pytest: `tests/test_milestones.py::${name}` });
 
-/** Alive and not a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
 
 async function waitFor(condition: () => boolean, ms: number): Promise<void> {
   for (let waited = 0; !condition(); waited += 50) {
@@ -163,8 +147,7 @@ async function grandchildPid(): Promise<number> {
 }
 
 async function gone(pid: number): Promise<boolean> {
-  for (let waited = 0; waited < 2000 && isAlive(pid); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-  return !isAlive(pid);
+  return isGoneWithin(pid, 2000);
 }
 
 test('the plugin folder is found from the sources', () => {

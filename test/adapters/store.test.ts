@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { withTimeout } from '../helpers/timeout.js';
 import { MilestoneError } from '../../protocol/index.js';
 import { createFileStore } from '../../src/adapters/store.js';
 import { builtinCatalog } from '../../src/core/catalog.js';
@@ -30,17 +31,6 @@ async function tempDir(): Promise<string> {
   return folder;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function newStore(path: string): ProgressStore {
   return createFileStore({ path, logger: silent });

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Run } from '../../protocol/index.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
+import { isGoneWithin } from '../helpers/process.js';
 import { Sidecar } from '../helpers/rpc-client.js';
 
 const TESTS = `
@@ -45,28 +46,6 @@ function start(options: { workspace?: boolean } = {}): Sidecar {
   const sidecar = new Sidecar({ args, env: { TINYTORCH_WORKSPACE: '', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' } });
   sidecars.push(sidecar);
   return sidecar;
-}
-
-const running = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); // a zombie is dead, waiting to be reaped
-  } catch {
-    return false;
-  }
-};
-
-/** A killed process takes a moment to vanish: give it up to a second (a correctness bound, not a speed claim). */
-async function alive(pid: number): Promise<boolean> {
-  for (let waited = 0; waited < 1000; waited += 20) {
-    if (!running(pid)) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return running(pid);
 }
 
 async function grandchildPid(): Promise<number> {
@@ -167,7 +146,7 @@ test('a hung run with timeoutMs 2000 is answered within 5 s and leaves no descen
   assert.is(result.passed, false);
   assert.ok(result.signal !== null || result.exitCode !== 0);
   assert.match(result.text, 'did not finish within 2 s');
-  assert.is(await alive(pid), false, `grandchild ${pid} survived the timeout`);
+  assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived the timeout`);
 });
 
 test('$/cancelRequest answers -32800 and kills the whole group', async () => {
@@ -177,7 +156,7 @@ test('$/cancelRequest answers -32800 and kills the whole group', async () => {
   sidecar.notify('$/cancelRequest', { id });
   const answer = await sidecar.response(id, 5000);
   assert.is(answer.error?.code, -32800);
-  assert.is(await alive(pid), false, `grandchild ${pid} survived the cancel`);
+  assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived the cancel`);
   assert.ok((await sidecar.request('milestones/progress')).result, 'the sidecar goes on');
 });
 
@@ -189,7 +168,7 @@ test('end of input during a run cancels it, answers -32800, kills the group and 
   const exit = await sidecar.waitExit(5000);
   assert.is(exit.code, 0);
   assert.is(sidecar.messages.find((message) => message.id === id)?.error?.code, -32800);
-  assert.is(await alive(pid), false, `grandchild ${pid} survived end of input`);
+  assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived end of input`);
 });
 
 test.run();
