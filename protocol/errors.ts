@@ -68,3 +68,11 @@ export class CancelledError extends Error {
     this.name = 'CancelledError';
   }
 }
+
+/** A setting that cannot work here (an unwritable progress folder): one sentence for a person, no stack trace. */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}

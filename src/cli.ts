@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
-import { CancelledError, InvalidParamsError, MilestoneError } from '../protocol/index.js';
+import { CancelledError, InvalidParamsError, MilestoneError, SettingError } from '../protocol/index.js';
 
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
 export const VERSION = typeof TINYTORCH_MILESTONES_VERSION === 'string' ? TINYTORCH_MILESTONES_VERSION : '0.0.0-dev';
@@ -133,11 +133,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   return runCommand({ positionals, json: values.json === true, config: resolveConfig(configSources(flags)), version: VERSION });
 }
 
-function describe(error: unknown): string {
-  if (error instanceof MilestoneError || error instanceof UsageError || error instanceof InvalidParamsError || error instanceof CancelledError) return error.message;
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `${error.message}\n\n${USAGE}`;
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return error.message;
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+/** Expected failures and their exit codes: said in one sentence. Anything else is a bug, shown with its stack (70). */
+const EXPECTED_FAILURES: ReadonlyArray<readonly [new (...args: never[]) => Error, number]> = [
+  [MilestoneError, 1],
+  [UsageError, 2],
+  [InvalidParamsError, 2],
+  [SettingError, 2],
+  [CancelledError, 130],
+];
+
+function failure(error: unknown): { text: string; exitCode: number } {
+  const expected = EXPECTED_FAILURES.find(([kind]) => error instanceof kind);
+  if (expected) return { text: (error as Error).message, exitCode: expected[1] };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof Error && code?.startsWith('ERR_PARSE_ARGS')) {
+    return { text: code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `${error.message}\n\n${USAGE}` : error.message, exitCode: 2 };
+  }
+  return { text: error instanceof Error ? (error.stack ?? error.message) : String(error), exitCode: 70 };
 }
 
 main(process.argv.slice(2)).then(
@@ -145,7 +157,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`tinytorch-milestones: ${describe(error)}\n`);
-    process.exitCode = error instanceof CancelledError ? 130 : error instanceof MilestoneError ? 1 : error instanceof UsageError || error instanceof InvalidParamsError || (error as NodeJS.ErrnoException)?.code?.startsWith?.('ERR_PARSE_ARGS') ? 2 : 70;
+    const { text, exitCode } = failure(error);
+    process.stderr.write(`tinytorch-milestones: ${text}\n`);
+    process.exitCode = exitCode;
   },
 );

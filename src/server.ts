@@ -16,6 +16,7 @@ import {
   Reset,
   RpcErrorCode,
   Run,
+  SettingError,
   Shutdown,
   type InitializationOptions,
   type RequestDefinition,
@@ -81,6 +82,8 @@ function toResponseError(error: unknown, method: string, signal: AbortSignal, lo
   if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
   if (error instanceof ResponseError) return error;
   if (error instanceof MilestoneError) return new ResponseError(error.code, error.message, error.data);
+  // A setting that cannot work is said in one sentence; it is not a bug, so no stack trace is logged.
+  if (error instanceof SettingError) return new ResponseError(RpcErrorCode.InternalError, error.message);
   if (error instanceof InvalidParamsError) return new ResponseError(RpcErrorCode.InvalidParams, error.message, error.issues ? { issues: error.issues } : undefined);
   logger.error(`${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new ResponseError(RpcErrorCode.InternalError, `${method} failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,7 +4,7 @@ import { constants, existsSync } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MilestoneError } from '../../protocol/index.js';
+import { MilestoneError, SettingError } from '../../protocol/index.js';
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore } from '../ports.js';
@@ -32,8 +32,27 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * mkdir -p, one level at a time. Node's own `recursive: true` spins forever where mkdir answers ENOENT for a parent
+ * that exists (seen under /proc); here every level is tried once, so a bad path is an error, not a hang.
+ */
+async function ensureFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(folder);
+    if (code !== 'ENOENT' || parent === folder) throw error;
+    await ensureFolder(parent);
+    await mkdir(folder).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
 async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureFolder(dirname(path));
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await open(temporary, 'w', 0o644);
   try {
@@ -52,6 +71,18 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   const folder = await open(dirname(path), 'r').catch(() => null);
   await folder?.sync().catch(() => {});
   await folder?.close();
+}
+
+/** File-system failures while writing become one sentence naming the progress file and what to change. */
+async function explainingWriteErrors<T>(path: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof MilestoneError || typeof code !== 'string') throw error;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+    throw new SettingError(`Cannot write the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a writable place.`);
+  }
 }
 
 export function createFileStore(options: FileStoreOptions): ProgressStore {
@@ -120,6 +151,22 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
     else await writeAtomically(pendingPath, serializePendingPanels(after));
   }
 
+  /** Re-reads under the lock and writes what changed: pending panels first, then the progress. */
+  function lockedUpdate<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>): Promise<ProgressChange<T>> {
+    return explainingWriteErrors(path, async () => {
+      await ensureFolder(dirname(path));
+      return withLock(lockPath, async () => {
+        const before = await readProgress();
+        const pending = await readPending();
+        const { progress: after, value, pending: pendingAfter } = change(before, pending);
+        await writePending(pending, pendingAfter);
+        if (sameProgress(before, after)) return { before, after: before, value };
+        await writeAtomically(path, serializeProgress(after));
+        return { before, after, value };
+      });
+    });
+  }
+
   return {
     path,
     read: () => serially(readProgress),
@@ -132,28 +179,21 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
         const preview = change(seen, seenPending);
         const pendingUnchanged = preview.pending === undefined || serializePendingPanels(preview.pending) === serializePendingPanels(seenPending);
         if (pendingUnchanged && sameProgress(seen, preview.progress)) return { before: seen, after: seen, value: preview.value };
-        await mkdir(dirname(path), { recursive: true });
-        return withLock(lockPath, async (): Promise<ProgressChange<T>> => {
-          const before = await readProgress();
-          const pending = await readPending();
-          const { progress: after, value, pending: pendingAfter } = change(before, pending);
-          await writePending(pending, pendingAfter);
-          if (sameProgress(before, after)) return { before, after: before, value };
-          await writeAtomically(path, serializeProgress(after));
-          return { before, after, value };
-        });
+        return lockedUpdate(change);
       }),
     repair: () =>
-      serially(async () => {
-        await mkdir(dirname(path), { recursive: true });
-        return withLock(lockPath, async () => {
-          const text = await readText(path);
-          let backup: string | null = null;
-          if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
-          await writeAtomically(path, serializeProgress(EMPTY_PROGRESS));
-          backups.clear();
-          return { backup };
-        });
-      }),
+      serially(() =>
+        explainingWriteErrors(path, async () => {
+          await ensureFolder(dirname(path));
+          return withLock(lockPath, async () => {
+            const text = await readText(path);
+            let backup: string | null = null;
+            if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
+            await writeAtomically(path, serializeProgress(EMPTY_PROGRESS));
+            backups.clear();
+            return { backup };
+          });
+        }),
+      ),
   };
 }

@@ -223,6 +223,17 @@ test('whatever else writes to stdout goes to stderr: the stream stays clean', as
   assert.match(sidecar.stderr, 'noise from console.log');
 });
 
+test('a progress file that cannot be written is one clear sentence, and the sidecar goes on', async () => {
+  // Root may write anywhere, so a folder that cannot exist stands for an unwritable one (/proc refuses new folders).
+  const sidecar = new Sidecar({ args: ['--progress-file', '/proc/self/no-such-folder/progress.json'] });
+  sidecars.push(sidecar);
+  const answer = await sidecar.request('milestones/checkExport', { module: '00_setup' });
+  assert.is(answer.error?.code, -32603);
+  assert.match(answer.error?.message ?? '', 'Cannot write the progress file /proc/self/no-such-folder/progress.json');
+  assert.not.match(sidecar.stderr, '    at ');
+  assert.ok((await sidecar.request('milestones/progress')).result, 'reads still work');
+});
+
 test('a bad catalog at start-up is one clear sentence and a non-zero exit', async () => {
   const bad = join(folder, 'dup.json');
   const milestone = { id: 'a', name: 'A', description: '', unlockMessage: '', requires: ['01_tensor'], verify: { pytest: 'x' } };
