@@ -134,16 +134,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** Expected failures and their exit codes: said in one sentence. Anything else is a bug, shown with its stack (70). */
-const EXPECTED_FAILURES: ReadonlyArray<readonly [new (...args: never[]) => Error, number]> = [
-  [MilestoneError, 1],
-  [UsageError, 2],
-  [InvalidParamsError, 2],
-  [SettingError, 2],
-  [CancelledError, 130],
+const EXPECTED_FAILURES: ReadonlyArray<readonly [(error: unknown) => boolean, number]> = [
+  [(error) => error instanceof MilestoneError && error.kind === 'catalog-invalid', 2], // a bad setting, like a bad flag
+  [(error) => error instanceof MilestoneError, 1],
+  [(error) => error instanceof UsageError || error instanceof InvalidParamsError || error instanceof SettingError, 2],
+  [(error) => error instanceof CancelledError, 130],
 ];
 
 function failure(error: unknown): { text: string; exitCode: number } {
-  const expected = EXPECTED_FAILURES.find(([kind]) => error instanceof kind);
+  const expected = EXPECTED_FAILURES.find(([matches]) => matches(error));
   if (expected) return { text: (error as Error).message, exitCode: expected[1] };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (error instanceof Error && code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,8 +1,8 @@
 // The built sidecar over stdio: every method, every reachable error, notifications, lifecycle and framing.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CatalogInfo, CheckExport, Initialize, List, MarkCompleted, Progress, Unlocked, Completed } from '../../protocol/index.js';
@@ -145,6 +145,18 @@ test('initialize returns capabilities; a bad catalog in initializationOptions is
   const catalog = CatalogInfo.result.parse((await sidecar.request('milestones/catalog')).result);
   assert.is(catalog.source, 'builtin:tinytorch');
   assert.is(catalog.modules.length, 20);
+});
+
+test("initialize's rootUri names the workspace; today's layout (src/01_tensor/) selects the tinytorch catalog", async () => {
+  const checkout = join(folder, 'TinyTorch');
+  mkdirSync(join(checkout, 'src', '01_tensor'), { recursive: true });
+  const sidecar = start();
+  const answer = Initialize.result.parse((await sidecar.initialize({}, pathToFileURL(checkout).href)).result);
+  assert.is(answer.capabilities.experimental.milestones.catalog, 'tinytorch');
+  // Bare numbers now resolve through today's module list.
+  const recorded = CheckExport.result.parse((await sidecar.request('milestones/checkExport', { module: '1' })).result);
+  assert.is(recorded.newlyUnlocked[0], '01');
+  assert.match(recorded.messages[0] ?? '', 'Perceptron (1957)');
 });
 
 test('shutdown then exit ends with 0; exit without shutdown ends with 1; requests after shutdown are refused', async () => {

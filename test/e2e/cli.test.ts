@@ -1,0 +1,113 @@
+// The one-shot CLI as a person types it: text by default, the protocol's JSON with --json, exit codes, one-line errors.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CheckExport, Progress } from '../../protocol/index.js';
+import { BIN } from '../helpers/rpc-client.js';
+
+const DEMO_WORKSPACE = fileURLToPath(new URL('../../demo/workspace', import.meta.url));
+let folder = '';
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, TINYTORCH_PROGRESS_FILE: join(folder, 'progress.json'), TINYTORCH_WORKSPACE: DEMO_WORKSPACE, TINYTORCH_CATALOG: 'seed', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test.before.each(() => {
+  folder = mkdtempSync(join(tmpdir(), 'ttm-cli-'));
+});
+test.after.each(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+test('check-export prints the unlock panel; --json prints the protocol result; progress and list read it back', () => {
+  assert.is(cli('check-export', '00_setup').code, 0);
+  assert.is(cli('check-export', '1').stdout.trim(), 'Recorded 01_tensor. No new milestone unlocked.');
+  const third = cli('check-export', '02_autograd', '--json');
+  assert.is(third.code, 0);
+  assert.equal(CheckExport.result.parse(JSON.parse(third.stdout)).newlyUnlocked, ['perceptron']);
+  const progress = Progress.result.parse(JSON.parse(cli('progress', '--json').stdout));
+  assert.is(progress.milestones[0]?.status, 'unlocked');
+  assert.match(cli('progress').stdout, /1957 - The Perceptron\s+🔓 Unlocked\s+3\/3 modules/);
+  assert.match(cli('list').stdout, 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v');
+  assert.match(cli('catalog').stdout, 'Catalog seed (builtin:seed): 5 milestones');
+});
+
+test('bad input is one line on stderr and exit 2; an unknown milestone is exit 1', () => {
+  for (const args of [['check-export', '../x'], ['check-export'], ['nonsense'], ['--bogus'], ['--run-timeout-ms', 'soon', 'progress']]) {
+    const result = cli(...args);
+    assert.is(result.code, 2, args.join(' '));
+    assert.match(result.stderr, /^tinytorch-milestones: /);
+    assert.not.match(result.stderr, '    at ', 'no stack trace');
+  }
+  const unknown = cli('mark-completed', 'nope');
+  assert.is(unknown.code, 1);
+  assert.match(unknown.stderr, 'unknown milestone "nope"');
+  assert.is(existsSync(join(folder, 'progress.json')), false, 'rejected requests write nothing');
+});
+
+test('validate-catalog names every problem; a bad --catalog stops with one sentence', () => {
+  const bad = join(folder, 'bad.json');
+  const milestone = { id: 'a', name: 'A', description: '', unlockMessage: '', requires: ['1_tensor'], verify: { pytest: 'x' } };
+  writeFileSync(bad, JSON.stringify({ name: 'bad', milestones: [milestone, { ...milestone, requires: [] }] }));
+  const checked = cli('validate-catalog', bad);
+  assert.is(checked.code, 1);
+  assert.match(checked.stdout, '3 problems');
+  assert.match(checked.stdout, 'duplicate milestone id "a"');
+  assert.match(checked.stdout, 'requires must name at least one module');
+  assert.match(checked.stdout, 'received "1_tensor"');
+  assert.equal(JSON.parse(cli('validate-catalog', bad, '--json').stdout).valid, false);
+  writeFileSync(join(folder, 'broken.json'), '{"name": ');
+  assert.match(cli('validate-catalog', join(folder, 'broken.json')).stdout, 'not valid JSON');
+  const good = join(folder, 'good.json');
+  writeFileSync(good, JSON.stringify({ name: 'good', milestones: [{ ...milestone, requires: ['01_tensor'] }] }));
+  assert.is(cli('validate-catalog', good).code, 0);
+
+  const refused = cli('--catalog', bad, 'progress');
+  assert.is(refused.code, 2);
+  assert.is(refused.stderr.trim().split('\n').length, 1);
+  assert.match(refused.stderr, 'duplicate milestone id "a"');
+});
+
+test('a corrupt progress file is kept and reported; repair starts afresh and keeps the backup', () => {
+  writeFileSync(join(folder, 'progress.json'), 'not json');
+  const corrupt = cli('progress');
+  assert.is(corrupt.code, 1);
+  assert.match(corrupt.stderr, 'tinytorch-milestones repair');
+  const repaired = cli('repair', '--json');
+  assert.is(repaired.code, 0);
+  const { backup } = JSON.parse(repaired.stdout);
+  assert.is(readFileSync(backup, 'utf8'), 'not json');
+  assert.equal(JSON.parse(readFileSync(join(folder, 'progress.json'), 'utf8')), { completed_modules: [], unlocked_milestones: [], completed_milestones: [] });
+  assert.is(cli('progress').code, 0);
+});
+
+test('run streams the output, prints the verdict once, and exits with the run: 0 for a pass, non-zero for an honest failure', () => {
+  for (const module of ['00_setup', '01_tensor', '02_autograd', '03_nn']) cli('check-export', module);
+  const passed = cli('run', 'perceptron');
+  assert.is(passed.code, 0, passed.stderr);
+  assert.ok(passed.stdout.indexOf('test_perceptron_learning PASSED') < passed.stdout.indexOf('✅ 1957 - The Perceptron'), 'output before the verdict');
+  assert.match(passed.stdout, '🏆 MILESTONE COMPLETED!');
+  const failed = cli('run', 'xor');
+  assert.is(failed.code, 1);
+  assert.match(failed.stdout, '❌ 1986 - Backpropagation (XOR)');
+  assert.not.match(failed.stdout, 'Last output:', 'the streamed output is not repeated');
+  assert.is(cli('run', 'cnn').code, 1, 'a locked milestone is refused');
+});
+
+test('--version and --help', () => {
+  assert.match(cli('--version').stdout, /^\d+\.\d+\.\d+/);
+  const help = cli('--help');
+  assert.is(help.code, 0);
+  assert.match(help.stdout, 'validate-catalog FILE');
+});
+
+test.run();
