@@ -31,6 +31,11 @@ function findHeaderEnd(buffer: Buffer): { end: number; bodyStart: number } | nul
   return { end: lf, bodyStart: lf + 2 };
 }
 
+function hasRequestId(params: unknown): boolean {
+  const id = typeof params === 'object' && params !== null ? (params as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number';
+}
+
 export class FramedMessageReader extends AbstractMessageReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -160,7 +165,14 @@ export class FramedMessageReader extends AbstractMessageReader {
     const id = candidate.id;
     const validId = typeof id === 'string' || typeof id === 'number';
     if (typeof candidate.method === 'string') {
-      if (id === undefined) return this.callback?.(message as Message);
+      if (id === undefined) {
+        // vscode-jsonrpc reads `params.id` of a cancel unguarded: one without it would crash the process.
+        if (candidate.method === '$/cancelRequest' && !hasRequestId((message as { params?: unknown }).params)) {
+          this.options.onProblem({ kind: 'skipped-bytes', bytes: body.length });
+          return;
+        }
+        return this.callback?.(message as Message);
+      }
       if (!validId) {
         this.options.onProblem({ kind: 'invalid-request', id: null, detail: 'a request id must be a string or a number' });
         return;

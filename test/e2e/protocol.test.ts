@@ -222,6 +222,13 @@ test('framing: junk is skipped, LF-only headers work, bad JSON gets -32700, an o
   assert.equal(sidecar.strayStdout, '');
 });
 
+test('a $/cancelRequest without an id is ignored, not a crash', async () => {
+  const sidecar = start();
+  for (const params of [null, undefined, 5]) sidecar.notify('$/cancelRequest', params);
+  assert.ok((await sidecar.request('milestones/progress')).result, 'the sidecar is still answering');
+  assert.is(sidecar.child.exitCode, null);
+});
+
 test('whatever else writes to stdout goes to stderr: the stream stays clean', async () => {
   const noisy = fileURLToPath(new URL('../fixtures/noisy-stdout.mjs', import.meta.url));
   const sidecar = start([], { nodeArgs: ['--import', noisy] });
