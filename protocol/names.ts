@@ -18,7 +18,7 @@ export const ModuleRef = z
   .string({ error: (issue) => `expected ${MODULE_FORM}, received ${issue.input === undefined ? 'nothing' : typeof issue.input}` })
   .max(80, { error: `expected ${MODULE_FORM}; this value is too long` })
   .refine((value) => CANONICAL_MODULE.test(value) || BARE_MODULE_NUMBER.test(value), {
-    error: (issue) => `expected ${MODULE_FORM}, received ${JSON.stringify(issue.input)}`,
+    error: (issue) => `expected ${MODULE_FORM}, received ${JSON.stringify(String(issue.input).slice(0, 80))}`,
   });
 
 /** Milestone ids: short, printable, no path separators (they end up in commands and file names). */

@@ -111,6 +111,14 @@ test('bad params get -32602 with readable messages, and nothing is written', asy
   assert.equal(extra.result?.newlyUnlocked, []);
 });
 
+test('a 7 MB module name is refused without being echoed back: the answer stays small', async () => {
+  const sidecar = start();
+  const answer = await sidecar.request('milestones/checkExport', { module: 'x'.repeat(7 * 1024 * 1024) }, 10_000);
+  assert.is(answer.error?.code, -32602);
+  assert.match(answer.error?.message ?? '', 'too long');
+  assert.ok(JSON.stringify(answer).length < 4096, `the answer has ${JSON.stringify(answer).length} characters`);
+});
+
 test('unknown method, unknown milestone and a corrupt progress file get their codes and kinds', async () => {
   const sidecar = start();
   assert.is((await sidecar.request('milestones/doesNotExist')).error?.code, -32601);
