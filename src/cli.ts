@@ -1,7 +1,7 @@
 // The composition root: argv and env -> configuration -> adapters -> the stdio server or a one-shot command.
 import { guardStdout } from './adapters/stdout-guard.js';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { constants as osConstants, homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -82,6 +82,9 @@ function rootPathOf(rootUri: string | null, rootPath: string | null): string | n
 async function serve(flags: Settings): Promise<void> {
   const protocolOut = guardStdout();
   const logger = createStderrLogger();
+  // Told to stop, exit at once: the exit hook of run-child kills every run's process group, which a signal's
+  // default action would leave running.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + osConstants.signals[signal]));
   const base = resolveConfig(configSources(flags));
   const [{ createStdioConnection }, { openServices }, { startServer }] = await Promise.all([
     import('./adapters/connection.js'),

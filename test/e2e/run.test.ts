@@ -171,4 +171,16 @@ test('end of input during a run cancels it, answers -32800, kills the group and 
   assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived end of input`);
 });
 
+test('SIGTERM, SIGINT or SIGHUP to the sidecar during a run kills the run\'s whole group', async () => {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    rmSync(join(workspace, 'grandchild.pid'), { force: true });
+    const sidecar = start();
+    sidecar.post('milestones/run', { id: 'hang', timeoutMs: 60_000 });
+    const pid = await grandchildPid();
+    sidecar.child.kill(signal);
+    await sidecar.waitExit(5000);
+    assert.ok(await isGoneWithin(pid, 2000), `grandchild ${pid} survived ${signal} to the sidecar`);
+  }
+});
+
 test.run();
