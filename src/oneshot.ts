@@ -48,15 +48,15 @@ function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport
   return async (args, config) => {
     const params = parseParams(definition, toParams(args));
     const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger() });
-    // Ctrl-C stops a run's whole process group before the CLI exits.
+    // Ctrl-C, a kill or a closed terminal stops a run's whole process group before the CLI exits.
     const controller = new AbortController();
     const interrupt = () => controller.abort();
-    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+    process.once('SIGINT', interrupt).once('SIGTERM', interrupt).once('SIGHUP', interrupt);
     try {
       const result = await handle(params as never, context, controller.signal);
       return { json: result, text: toText(result), exitCode: toExitCode(result) };
     } finally {
-      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+      process.off('SIGINT', interrupt).off('SIGTERM', interrupt).off('SIGHUP', interrupt);
     }
   };
 }

@@ -1,5 +1,5 @@
 // The one-shot CLI as a person types it: text by default, the protocol's JSON with --json, exit codes, one-line errors.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckExport, Progress } from '../../protocol/index.js';
+import { isGoneWithin } from '../helpers/process.js';
 import { BIN } from '../helpers/rpc-client.js';
 
 const DEMO_WORKSPACE = fileURLToPath(new URL('../../demo/workspace', import.meta.url));
@@ -101,6 +102,30 @@ test('run streams the output, prints the verdict once, and exits with the run: 0
   assert.match(failed.stdout, '❌ 1986 - Backpropagation (XOR)');
   assert.not.match(failed.stdout, 'Last output:', 'the streamed output is not repeated');
   assert.is(cli('run', 'cnn').code, 1, 'a locked milestone is refused');
+});
+
+test('a closed terminal (SIGHUP) stops a run like Ctrl-C: its whole group is killed', async () => {
+  const workspace = join(folder, 'workspace');
+  mkdirSync(join(workspace, 'tests'), { recursive: true });
+  const pidFile = join(workspace, 'grandchild.pid');
+  writeFileSync(
+    join(workspace, 'tests', 'test_hang.py'),
+    `import os, subprocess, time\ndef test_hangs():\n    sleeper = subprocess.Popen(["sleep", "300"])\n    open("grandchild.pid.tmp", "w").write(str(sleeper.pid))\n    os.replace("grandchild.pid.tmp", "grandchild.pid")\n    time.sleep(3600)\n`,
+  );
+  const catalog = join(folder, 'catalog.json');
+  const milestone = { id: 'hang', name: 'Hang', description: '', unlockMessage: '', requires: ['01_tensor'], verify: { pytest: 'tests/test_hang.py::test_hangs' } };
+  writeFileSync(catalog, JSON.stringify({ name: 'hang', milestones: [milestone] }));
+  writeFileSync(join(folder, 'progress.json'), JSON.stringify({ completed_modules: ['01_tensor'], unlocked_milestones: ['hang'], completed_milestones: [] }));
+  const child = spawn(process.execPath, [BIN, 'run', 'hang', '--catalog', catalog, '--workspace', workspace], {
+    stdio: 'ignore',
+    env: { ...process.env, TINYTORCH_PROGRESS_FILE: join(folder, 'progress.json'), PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let waited = 0; !existsSync(pidFile) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  child.kill('SIGHUP');
+  await exited;
+  assert.ok(await isGoneWithin(pid, 3000), `grandchild ${pid} survived SIGHUP to the CLI`);
 });
 
 test('--version and --help', () => {
