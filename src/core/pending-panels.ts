@@ -7,7 +7,8 @@
 // leaves an entry "milestone X is owed to the next checkExport of module M". checkExport claims the entries of
 // its module under the same lock as its own progress change, and returns them in `newlyUnlocked`: exactly
 // once, whichever process calls. An entry expires after PENDING_PANEL_TTL_MS (tito calls within seconds), and
-// a milestone that is no longer unlocked (a reset) is not returned. The progress file keeps the original
+// a milestone that is no longer unlocked (a reset) is not returned. An entry also ends when its milestone is
+// re-locked by a reset or unlocked by a checkExport of another module, which shows it there. The progress file keeps the original
 // format: the entries live in a file of their own beside it (see adapters/store.ts).
 import type { Progress } from './progress.js';
 
@@ -41,6 +42,12 @@ export function claimPanels(pending: PendingPanels, claim: { module: string; pro
   const unlocked = new Set(progress.unlockedMilestones);
   const milestones = live.filter((panel) => panel.modules.includes(module) && unlocked.has(panel.milestone)).map((panel) => panel.milestone);
   return { milestones, pending: live.filter((panel) => !panel.modules.includes(module)) };
+}
+
+/** Drops the entries of milestones whose unlock was just shown (checkExport) or undone (a reset): owing them again would show a stale panel. */
+export function forgetPanels(pending: PendingPanels, milestones: readonly string[]): PendingPanels {
+  if (milestones.length === 0) return pending;
+  return pending.filter((panel) => !milestones.includes(panel.milestone));
 }
 
 /** A file that does not parse owes nothing: a lost panel is better than a crash. */

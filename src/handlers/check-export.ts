@@ -1,7 +1,7 @@
 // milestones/checkExport: record a module, unlock what it completes, announce it.
 import type { CheckExport } from '../../protocol/index.js';
 import { checkExportText, unlockMessage } from '../core/messages.js';
-import { claimPanels } from '../core/pending-panels.js';
+import { claimPanels, forgetPanels } from '../core/pending-panels.js';
 import { recordModule } from '../core/rules.js';
 import { announceChange } from '../announcer.js';
 import { requireModule, type Handler } from './handler.js';
@@ -13,8 +13,11 @@ export const checkExport: Handler<typeof CheckExport> = async (params, context) 
     // A watcher may have seen this export first and unlocked milestones for it: they are still news to this
     // caller (tito's panel), once. See core/pending-panels.ts.
     const claimed = claimPanels(pending, { module, progress, now: context.now() });
-    const ids = new Set([...newlyUnlocked.map((milestone) => milestone.id), ...claimed.milestones]);
-    return { progress, pending: claimed.pending, value: context.catalog.milestones.filter((milestone) => ids.has(milestone.id)) };
+    const unlockedHere = newlyUnlocked.map((milestone) => milestone.id);
+    const ids = new Set([...unlockedHere, ...claimed.milestones]);
+    // Shown now: an older entry for the same milestone, owed to another module, would show it a second time.
+    const rest = forgetPanels(claimed.pending, unlockedHere);
+    return { progress, pending: rest, value: context.catalog.milestones.filter((milestone) => ids.has(milestone.id)) };
   });
   announceChange(context.announcer, change, 'checkExport');
   const messages = change.value.map(unlockMessage);

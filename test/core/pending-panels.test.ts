@@ -1,7 +1,7 @@
 // The panels a watcher owes to tito's checkExport: owed per module, claimed once, dropped when stale or re-locked.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { claimPanels, NO_PENDING_PANELS, owePanels, parsePendingPanels, PENDING_PANEL_TTL_MS, serializePendingPanels } from '../../src/core/pending-panels.js';
+import { claimPanels, forgetPanels, NO_PENDING_PANELS, owePanels, parsePendingPanels, PENDING_PANEL_TTL_MS, serializePendingPanels } from '../../src/core/pending-panels.js';
 import { progress } from '../builders/progress.js';
 
 const NOW = 1_750_000_000_000;
@@ -36,6 +36,12 @@ test('owing a milestone again replaces the older entry; stale entries are pruned
   const first = owePanels(old, { milestones: ['perceptron'], modules: ['01_tensor'], now: NOW });
   const again = owePanels(first, { milestones: ['perceptron'], modules: ['02_autograd'], now: NOW + 5 });
   assert.equal(again, [{ milestone: 'perceptron', modules: ['02_autograd'], at: NOW + 5 }]);
+});
+
+test('a panel shown by another checkExport or re-locked by a reset is forgotten', () => {
+  const pending = owePanels(NO_PENDING_PANELS, { milestones: ['perceptron', 'xor'], modules: ['01_tensor'], now: NOW });
+  assert.equal(forgetPanels(pending, ['perceptron']), [{ milestone: 'xor', modules: ['01_tensor'], at: NOW }]);
+  assert.is(forgetPanels(pending, []), pending);
 });
 
 test('the file round-trips; a damaged file owes nothing', () => {

@@ -173,6 +173,33 @@ test("a watcher does not swallow tito's panel: checkExport from another process 
   assert.is(unlocks(editor).length, 1);
 });
 
+test("a panel owed by a watcher never shows twice: not after a reset of another module, nor after repair", async () => {
+  writeProgress({ modules: ['00_setup', '02_autograd'] });
+  const editor = await watching();
+  exportTwice('core/tensor.py', '01_tensor');
+  await editor.waitFor(isUnlock('perceptron', 'export'), 3000);
+  const tito = bystander();
+  // The student resets 02_autograd and completes it again: that call shows the panel; a later
+  // `tito module complete 01` must not show it again.
+  assert.equal((await tito.request('milestones/reset', { module: '02_autograd' })).result.relocked, ['perceptron']);
+  assert.equal((await tito.request('milestones/checkExport', { module: '02_autograd' })).result.newlyUnlocked, ['perceptron']);
+  assert.equal((await tito.request('milestones/checkExport', { module: '01_tensor' })).result.newlyUnlocked, []);
+
+  // The same after a repair: the watcher owes perceptron to 01_tensor, the fresh file re-locks it, a re-export of
+  // 01_tensor unlocks nothing yet, and 02_autograd's checkExport shows the panel.
+  writeProgress({ modules: ['00_setup', '02_autograd'] });
+  exportTwice('core/tensor.py', '01_tensor');
+  await editor.waitFor((message) => isUnlock('perceptron', 'export')(message) && message.params.seq > 1, 3000, 'the unlock after the rewrite');
+  const repair = spawnSync(process.execPath, [BIN, '--progress-file', progressFile(), 'repair'], { encoding: 'utf8', env: { ...process.env, ...CLEAN_ENV }, timeout: 10_000 });
+  assert.is(repair.status, 0, repair.stderr);
+  exportTwice('core/tensor.py', '01_tensor');
+  await sleep(QUIET_MS);
+  assert.equal(readProgress().completed_modules, ['01_tensor']);
+  assert.equal((await tito.request('milestones/checkExport', { module: '00_setup' })).result.newlyUnlocked, []);
+  assert.equal((await tito.request('milestones/checkExport', { module: '02_autograd' })).result.newlyUnlocked, ['perceptron']);
+  assert.equal((await tito.request('milestones/checkExport', { module: '01_tensor' })).result.newlyUnlocked, []);
+});
+
 test("a deleted export is logged and un-completes nothing; reset re-locks, and the next export unlocks again", async () => {
   writeProgress({ modules: ['00_setup', '02_autograd'] });
   const sidecar = await watching();
