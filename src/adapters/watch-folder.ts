@@ -29,26 +29,46 @@ function nearestExisting(folder: string): string {
 
 /**
  * A folder that does not exist yet is watched from its nearest existing ancestor, narrowed to the way
- * down to it: chokidar gives no events for a path that is created after the watch starts.
+ * down to it: chokidar gives no events for a path that is created after the watch starts. When the folder
+ * chokidar watches is deleted (`rm -rf ~/.tinytorch` to start over), it goes silent: watch again from the
+ * nearest ancestor that is left.
  * No `awaitWriteFinish`: its defaults add about 2 s; callers debounce per file themselves.
  */
 export function watchFolder(options: FolderWatchOptions): FolderWatch {
   const { recursive } = options;
   const folder = resolve(options.folder);
-  const root = nearestExisting(folder);
   const inside = `${folder}${sep}`;
-  const ignored = (path: string): boolean => {
-    if (path === root || path === folder || inside.startsWith(`${path}${sep}`)) return false;
-    if (!path.startsWith(inside)) return true;
-    const parts = path.slice(inside.length).split(sep);
-    if (!recursive && parts.length > 1) return true;
-    return options.watchFolder ? !parts.every(options.watchFolder) : false;
+  let closed = false;
+
+  const start = () => {
+    const root = nearestExisting(folder);
+    const ignored = (path: string): boolean => {
+      if (path === root || path === folder || inside.startsWith(`${path}${sep}`)) return false;
+      if (!path.startsWith(inside)) return true;
+      const parts = path.slice(inside.length).split(sep);
+      if (!recursive && parts.length > 1) return true;
+      return options.watchFolder ? !parts.every(options.watchFolder) : false;
+    };
+    const watcher = watch(root, { ignoreInitial: true, ignored, depth: root === folder && !recursive ? 0 : undefined });
+    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    watcher.on('add', (path) => options.onEvent('add', path));
+    watcher.on('change', (path) => options.onEvent('change', path));
+    watcher.on('unlink', (path) => options.onEvent('unlink', path));
+    watcher.on('unlinkDir', (path) => {
+      if (path !== root || closed) return;
+      void watcher.close();
+      current = start();
+    });
+    watcher.on('error', (error) => options.onError(error));
+    return { watcher, ready };
   };
-  const watcher = watch(root, { ignoreInitial: true, ignored, depth: root === folder && !recursive ? 0 : undefined });
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  watcher.on('add', (path) => options.onEvent('add', path));
-  watcher.on('change', (path) => options.onEvent('change', path));
-  watcher.on('unlink', (path) => options.onEvent('unlink', path));
-  watcher.on('error', (error) => options.onError(error));
-  return { ready, close: () => watcher.close() };
+
+  let current = start();
+  return {
+    ready: current.ready,
+    close: () => {
+      closed = true;
+      return current.watcher.close();
+    },
+  };
 }

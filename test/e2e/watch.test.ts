@@ -245,6 +245,21 @@ test('a corrupt progress file written by another process is logged, and watching
   assert.is(sidecar.child.exitCode, null);
 });
 
+test('deleted folders are watched again when they come back: rm -rf of the progress folder, of the export folder', async () => {
+  writeProgress({ modules: ['00_setup'] });
+  const editor = await watching();
+  rmSync(join(workspace, 'home'), { recursive: true }); // the student starts over
+  rmSync(exportPath(''), { recursive: true });
+  await sleep(QUIET_MS);
+  const terminal = bystander();
+  for (const module of ['00_setup', '01_tensor', '02_autograd']) await terminal.request('milestones/checkExport', { module });
+  assert.is((await editor.waitFor(isUnlock('perceptron'), 3000)).params.cause, 'external');
+  await terminal.request('milestones/reset', { module: '01_tensor' });
+  await sleep(QUIET_MS);
+  exportTwice('core/tensor.py', '01_tensor');
+  await editor.waitFor((message) => isUnlock('perceptron', 'export')(message) && message.params.seq === 2, 3000, 'the export to be seen');
+});
+
 test('watchers close at once: shutdown/exit, end of input', async () => {
   const clean = await watching();
   await clean.request('shutdown', {});
