@@ -390,6 +390,8 @@ initialize() {
 stop_sidecar() {
     [[ -n $STOPPING ]] && return 0
     STOPPING=1
+    # Ctrl-C in a terminal signals the sidecar too, so it may be gone: writing to it must fail, not kill us (SIGPIPE).
+    trap '' PIPE
     if [[ -n $SIDECAR_PID ]]; then
         local id=$NEXT_ID
         NEXT_ID=$((NEXT_ID + 1))

@@ -1,6 +1,6 @@
 // The shell client (clients/shell/tinytorch-milestones.sh) spawned for real: every subcommand, --json, errors, watch.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,9 @@ function environment(extra: Record<string, string | undefined> = {}): NodeJS.Pro
   return env;
 }
 
-function start(args: string[], extra: Record<string, string | undefined> = {}) {
-  const child = spawn('bash', [SCRIPT, ...args], { cwd: folder, env: environment(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `detached`: in a process group of its own, as a terminal's foreground job is, so Ctrl-C can be sent to the group. */
+function start(args: string[], extra: Record<string, string | undefined> = {}, detached = false) {
+  const child = spawn('bash', [SCRIPT, ...args], { cwd: folder, env: environment(extra), stdio: ['ignore', 'pipe', 'pipe'], detached });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -274,6 +275,27 @@ test('watch prints an unlock caused by another process, and SIGINT shuts the sid
 
 test('watch ends cleanly on SIGTERM too', async () => {
   await watchSeesAnExternalUnlock('SIGTERM');
+});
+
+test('Ctrl-C in a terminal reaches the sidecar too: watch still ends with 0 and run with 130, leaving no temporary file', async () => {
+  const temporary = join(folder, 'tmp');
+  mkdirSync(temporary);
+  const watcher = start(['watch'], { TMPDIR: temporary }, true);
+  await until(() => /Watching/.test(watcher.output()), 'the watcher to start');
+  process.kill(-watcher.child.pid!, 'SIGINT'); // what the terminal does: the whole foreground process group
+  const watched = await within(watcher.done, 'watch to end after Ctrl-C');
+  assert.is(watched.code, 0, watched.stderr);
+  assert.equal(readdirSync(temporary), []);
+
+  const workspace = makeWorkspace(true);
+  writeFileSync(join(workspace, 'tests', 'milestones', 'test_learning_verification.py'), 'import time\ndef test_perceptron_learning():\n    print("training", flush=True)\n    time.sleep(30)\n');
+  await unlockPerceptron();
+  const runner = start(['run', 'perceptron'], { TMPDIR: temporary, TINYTORCH_WORKSPACE: workspace }, true);
+  await until(() => /collected 1 item/.test(runner.output()), 'the run to start');
+  process.kill(-runner.child.pid!, 'SIGINT');
+  const ran = await within(runner.done, 'run to end after Ctrl-C');
+  assert.is(ran.code, 130, ran.stderr);
+  assert.equal(readdirSync(temporary), []);
 });
 
 test.run();
