@@ -94,6 +94,17 @@ def _rich():
     return _rich_console
 
 
+def _say(text, stream=None):
+    """Prints a line of the sidecar's text. A terminal in a non-UTF-8 locale cannot show emoji: they become '?',
+    never a UnicodeEncodeError."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        stream.write(text + '\n')
+    except UnicodeEncodeError:
+        encoding = getattr(stream, 'encoding', None) or 'ascii'
+        stream.write((text + '\n').encode(encoding, 'replace').decode(encoding))
+
+
 def _note(console, error):
     """One short line saying that milestones are unavailable; never a traceback."""
     reason = getattr(error, 'summary', None) or (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -124,9 +135,7 @@ def _print_panel(console, message, style='green'):
     elif console is not None and hasattr(console, 'print'):
         console.print(message)
     else:
-        print()
-        print(message)
-        print()
+        _say('\n' + message + '\n')
 
 
 def _own_console():
@@ -140,7 +149,7 @@ STATUS_LABELS = {'completed': '✅ Completed', 'unlocked': '🔓 Unlocked', 'loc
 def _draw_progress(result):
     console = _own_console()
     if console is None:
-        print(result['text'])
+        _say(result['text'])
         return
     from rich import box
     from rich.panel import Panel
@@ -174,7 +183,7 @@ def _draw_list(result):
     console = _own_console()
     if console is None or not result['tests']:
         if console is None:
-            print(result['text'])
+            _say(result['text'])
         else:
             from rich.text import Text
             console.print(Text(result['text'], style='yellow'))
@@ -323,7 +332,7 @@ class MilestoneTracker:
         if console is not None:
             _print_panel(console, result['text'], style='green' if result['passed'] else 'red')
         else:
-            print(result['text'])
+            _say(result['text'])
         return {
             'id': result['id'],
             'passed': result['passed'],
@@ -338,7 +347,7 @@ class MilestoneTracker:
 
 def _plain_output(stream, text):
     target = sys.stderr if stream == 'stderr' else sys.stdout
-    target.write(text if text.endswith('\n') else text + '\n')
+    _say(text[:-1] if text.endswith('\n') else text, target)
     target.flush()
 
 

@@ -399,6 +399,16 @@ class CliTest(SidecarCase):
         self.assertEqual(listed.returncode, 0)
         self.assertIn('test_perceptron_learning', listed.stdout)
 
+    def test_a_terminal_in_a_non_utf8_locale_gets_text_not_a_traceback(self):
+        # What Python picks in a latin-1 locale (en_US.ISO-8859-1); the emoji of the messages cannot be encoded.
+        latin1 = dict(os.environ, PYTHONIOENCODING='latin-1')
+        for args in (('complete', '00_setup'), ('complete', '01_tensor'), ('complete', '02_autograd'), ('progress',), ('list',)):
+            result = subprocess.run([sys.executable, TRACKER, *args], capture_output=True, timeout=60, env=latin1)
+            self.assertEqual(result.returncode, 0, result.stderr.decode('latin-1'))
+            self.assertNotIn(b'Traceback', result.stderr)
+            if args == ('complete', '02_autograd'):
+                self.assertIn(b'? MILESTONE UNLOCKED!\n\n1957 - The Perceptron', result.stdout)
+
     def test_usage_and_bad_module_names(self):
         result = self.cli('frobnicate')
         self.assertEqual(result.returncode, 2)
