@@ -35,12 +35,15 @@ export function owePanels(pending: PendingPanels, owed: { milestones: readonly s
   return [...kept, ...milestones.map((milestone) => ({ milestone, modules: [...modules], at: now }))];
 }
 
-/** Takes the entries owed to `module`: the still-unlocked milestones to show, and what stays pending. */
+/** Takes the entries owed to `module`: the milestones still unlocked and not yet completed to show, and what stays pending. */
 export function claimPanels(pending: PendingPanels, claim: { module: string; progress: Progress; now: number }): { milestones: string[]; pending: PendingPanels } {
   const { module, progress, now } = claim;
   const live = pending.filter((panel) => isLive(panel, now));
   const unlocked = new Set(progress.unlockedMilestones);
-  const milestones = live.filter((panel) => panel.modules.includes(module) && unlocked.has(panel.milestone)).map((panel) => panel.milestone);
+  // "Unlocked! Run: tito milestones run X" is stale news once X is completed (run in the editor meanwhile).
+  const completed = new Set(progress.completedMilestones);
+  const news = (milestone: string) => unlocked.has(milestone) && !completed.has(milestone);
+  const milestones = live.filter((panel) => panel.modules.includes(module) && news(panel.milestone)).map((panel) => panel.milestone);
   return { milestones, pending: live.filter((panel) => !panel.modules.includes(module)) };
 }
 

@@ -31,6 +31,13 @@ test('a stale entry is dropped, and a re-locked milestone is not shown', () => {
   assert.equal(relocked.pending, []);
 });
 
+test('a milestone completed meanwhile (run in the editor) is not shown as unlocked', () => {
+  const pending = owePanels(NO_PENDING_PANELS, { milestones: ['perceptron'], modules: ['01_tensor'], now: NOW });
+  const claimed = claimPanels(pending, { module: '01_tensor', progress: progress({ unlocked: ['perceptron'], completed: ['perceptron'] }), now: NOW + 1 });
+  assert.equal(claimed.milestones, []);
+  assert.equal(claimed.pending, []);
+});
+
 test('owing a milestone again replaces the older entry; stale entries are pruned', () => {
   const old = owePanels(NO_PENDING_PANELS, { milestones: ['cnn'], modules: ['07_spatial'], now: NOW - PENDING_PANEL_TTL_MS });
   const first = owePanels(old, { milestones: ['perceptron'], modules: ['01_tensor'], now: NOW });
