@@ -54,8 +54,11 @@ export function watchFolder(options: FolderWatchOptions): FolderWatch {
     watcher.on('add', (path) => options.onEvent('add', path));
     watcher.on('change', (path) => options.onEvent('change', path));
     watcher.on('unlink', (path) => options.onEvent('unlink', path));
-    watcher.on('unlinkDir', (path) => {
-      if (path !== root || closed) return;
+    // chokidar reports the deletion of its root as `unlinkDir` only when the folder held something: look at every raw event.
+    let gone = false;
+    watcher.on('raw', () => {
+      if (gone || closed || existsSync(root)) return;
+      gone = true;
       void watcher.close();
       current = start();
     });

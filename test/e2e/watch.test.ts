@@ -245,8 +245,8 @@ test('a corrupt progress file written by another process is logged, and watching
   assert.is(sidecar.child.exitCode, null);
 });
 
-test('deleted folders are watched again when they come back: rm -rf of the progress folder, of the export folder', async () => {
-  writeProgress({ modules: ['00_setup'] });
+test('deleted folders are watched again when they come back: rm -rf of the progress folder (even empty), of the export folder', async () => {
+  mkdirSync(join(workspace, 'home')); // no progress file yet
   const editor = await watching();
   rmSync(join(workspace, 'home'), { recursive: true }); // the student starts over
   rmSync(exportPath(''), { recursive: true });
@@ -258,6 +258,8 @@ test('deleted folders are watched again when they come back: rm -rf of the progr
   await sleep(QUIET_MS);
   exportTwice('core/tensor.py', '01_tensor');
   await editor.waitFor((message) => isUnlock('perceptron', 'export')(message) && message.params.seq === 2, 3000, 'the export to be seen');
+  await sleep(QUIET_MS);
+  assert.is(unlocks(editor).length, 2);
 });
 
 test('watchers close at once: shutdown/exit, end of input', async () => {
