@@ -2,6 +2,9 @@
 import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 
+/** A line longer than this (a progress bar redrawn with \r) is handed on in pieces rather than held whole. */
+const MAX_PARTIAL_CHARS = 16 * 1024;
+
 /** Decodes one stream's bytes as UTF-8 and hands on complete lines only, with the rest at end(). */
 export class LineBuffer {
   readonly #decoder = new StringDecoder('utf8');
@@ -10,10 +13,13 @@ export class LineBuffer {
   constructor(readonly onLines: (text: string) => void) {}
 
   write(bytes: Buffer | string): void {
-    const text = this.#partial + (typeof bytes === 'string' ? bytes : this.#decoder.write(bytes));
-    const end = text.lastIndexOf('\n') + 1;
-    this.#partial = text.slice(end);
-    if (end > 0) this.onLines(text.slice(0, end));
+    // Only the new text is searched for a newline, so a line that never ends costs linear time.
+    const chunk = typeof bytes === 'string' ? bytes : this.#decoder.write(bytes);
+    const end = chunk.lastIndexOf('\n') + 1;
+    const text = this.#partial + chunk;
+    const cut = end > 0 ? this.#partial.length + end : text.length >= MAX_PARTIAL_CHARS ? text.length : 0;
+    this.#partial = text.slice(cut);
+    if (cut > 0) this.onLines(text.slice(0, cut));
   }
 
   /** Flushes the last line even when it has no newline. */

@@ -71,6 +71,12 @@ second = input("Press Enter ")
 print(f"answers: {first!r} {second!r}")
 raise SystemExit(0 if (first, second) == ("y", "") else 4)
 `,
+  'scripts/progress_bar.py': `
+import sys
+for step in range(400000):
+    sys.stdout.write(f"\\rtraining {step:06d}/400000 loss=0.1234 [{'#' * (step % 20)}]")
+sys.stdout.write("\\ndone\\n")
+`,
   'scripts/lots.py': `
 for number in range(20000):
     print(f"{number:05d} héllo 🔥 " + "x" * 40)
@@ -308,6 +314,18 @@ test('outputTail keeps the last 4 KiB of UTF-8 at most', async () => {
   const stdout = text(chunks, 'stdout');
   assert.is(stdout.split('\n').length, 20002);
   assert.not.match(stdout, /\uFFFD/, 'a character was cut in two between reads');
+});
+
+test('a progress bar that never ends its line (19 MB of \\r updates) streams in bounded pieces, in linear time', async () => {
+  const { outcome, chunks, elapsedMs } = await run({ scripts: ['scripts/progress_bar.py'] });
+  assert.is(outcome.passed, true);
+  assert.ok(outcome.outputTail.endsWith('\ndone\n'));
+  const longest = Math.max(...chunks.map((chunk) => chunk.text.length));
+  assert.ok(longest <= 64 * 1024, `one piece held ${longest} characters`);
+  const stdout = text(chunks, 'stdout');
+  assert.ok(stdout.startsWith('\rtraining 000000/400000') && stdout.endsWith('training 399999/400000 loss=0.1234 [###################]\ndone\n'), 'nothing is lost before the throttle');
+  assert.is(stdout.split('\r').length, 400_001);
+  assert.ok(elapsedMs < 5000, `answered after ${elapsedMs} ms`);
 });
 
 test('a Python that does not exist is an outcome, not a throw', async () => {
