@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MilestoneError, SettingError } from '../../protocol/index.js';
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
+import { progressFileUnreadableText } from '../core/messages.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore } from '../ports.js';
 import { withLock } from './lock.js';
 
@@ -23,11 +24,14 @@ function utcStamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
+/** A missing file is null; one that cannot be read is a setting to change, said in one sentence. */
 async function readText(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (typeof code === 'string') throw new SettingError(progressFileUnreadableText(path, code, (error as Error).message));
     throw error;
   }
 }

@@ -63,6 +63,12 @@ export function nextText(next: ProgressView['next']): string {
   return `What's Next? ${next.name} needs: ${next.missing.join(', ')}`;
 }
 
+/** A progress-file path that cannot be read (a folder, a path through a file): a setting to change. */
+export function progressFileUnreadableText(path: string, code: string, detail: string): string {
+  const reason = code === 'EISDIR' ? 'it is a folder' : code === 'ENOTDIR' ? 'a part of its path is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : detail;
+  return `Cannot read the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a file you can read.`;
+}
+
 export const NO_TESTS_TEXT = 'No milestones unlocked yet. Complete more modules!';
 
 export function listText(tests: readonly UnlockedTest[]): string {

@@ -55,6 +55,19 @@ test('bad input is one line on stderr and exit 2; an unknown milestone is exit 1
   assert.is(existsSync(join(folder, 'progress.json')), false, 'rejected requests write nothing');
 });
 
+test('a progress file that is a folder, or under a file, is one sentence and exit 2, not a stack trace', () => {
+  mkdirSync(join(folder, 'a-folder'));
+  writeFileSync(join(folder, 'a-file'), '{}');
+  for (const path of [join(folder, 'a-folder'), join(folder, 'a-file', 'progress.json')]) {
+    for (const command of [['progress'], ['check-export', '00_setup']]) {
+      const result = cli(...command, '--progress-file', path);
+      assert.is(result.code, 2, `${command[0]} ${path}`);
+      assert.match(result.stderr, `Cannot read the progress file ${path}`);
+      assert.not.match(result.stderr, '    at ', 'no stack trace');
+    }
+  }
+});
+
 test('validate-catalog names every problem; a bad --catalog stops with one sentence', () => {
   const bad = join(folder, 'bad.json');
   const milestone = { id: 'a', name: 'A', description: '', unlockMessage: '', requires: ['1_tensor'], verify: { pytest: 'x' } };

@@ -261,6 +261,16 @@ test('a progress file that cannot be written is one clear sentence, and the side
   assert.ok((await sidecar.request('milestones/progress')).result, 'reads still work');
 });
 
+test('a progress file that is a folder is one clear sentence, not a stack trace, and the sidecar goes on', async () => {
+  mkdirSync(progressFile());
+  const sidecar = start();
+  const answer = await sidecar.request('milestones/progress');
+  assert.is(answer.error?.code, -32603);
+  assert.match(answer.error?.message ?? '', `Cannot read the progress file ${progressFile()} (it is a folder)`);
+  assert.not.match(sidecar.stderr, '    at ');
+  assert.ok((await sidecar.request('milestones/catalog')).result, 'the sidecar goes on');
+});
+
 test('a bad catalog at start-up is one clear sentence and a non-zero exit', async () => {
   const bad = join(folder, 'dup.json');
   const milestone = { id: 'a', name: 'A', description: '', unlockMessage: '', requires: ['01_tensor'], verify: { pytest: 'x' } };
