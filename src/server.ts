@@ -142,6 +142,8 @@ export function startServer(options: ServerOptions): void {
   async function finish(code: number) {
     if (exiting) return;
     exiting = true;
+    // Answer everything received; runs still going are cancelled (their group killed) and answered -32800.
+    for (const controller of inFlight) controller.abort();
     await options.drained();
     await (await services).dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
     options.exit(code);
@@ -152,11 +154,7 @@ export function startServer(options: ServerOptions): void {
     if (method === 'exit') void finish(shutdownReceived ? 0 : 1);
   });
 
-  options.onInputEnd(() => {
-    // Answer everything received; runs still going are cancelled (their group killed) and answered -32800.
-    for (const controller of inFlight) controller.abort();
-    void finish(!initializeReceived || shutdownReceived ? 0 : 1);
-  });
+  options.onInputEnd(() => void finish(!initializeReceived || shutdownReceived ? 0 : 1));
 
   connection.listen();
   // Without initialize, the client gets its configuration from flags and the environment, and watching starts

@@ -171,6 +171,18 @@ test('end of input during a run cancels it, answers -32800, kills the group and 
   assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived end of input`);
 });
 
+test('exit during a run ends the process at once, and the run\'s group with it', async () => {
+  const sidecar = start();
+  await sidecar.initialize();
+  const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs: 60_000 });
+  const pid = await grandchildPid();
+  assert.is((await sidecar.request('shutdown')).result, null);
+  sidecar.notify('exit');
+  assert.is((await sidecar.waitExit(5000)).code, 0);
+  assert.is(sidecar.messages.find((message) => message.id === id)?.error?.code, -32800);
+  assert.ok(await isGoneWithin(pid, 2000), `grandchild ${pid} survived exit`);
+});
+
 test('SIGTERM, SIGINT or SIGHUP to the sidecar during a run kills the run\'s whole group', async () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     rmSync(join(workspace, 'grandchild.pid'), { force: true });
