@@ -117,6 +117,8 @@ export function startServer(options: ServerOptions): void {
   connection.onRequest(async (method: string, raw: unknown, token: CancellationToken) => {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
+    // A cancel that arrived before the request was dispatched leaves a token that is already cancelled and never fires.
+    if (token.isCancellationRequested) controller.abort();
     inFlight.add(controller);
     try {
       if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, `${method} after shutdown: the server is shutting down`);

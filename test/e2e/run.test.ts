@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { Run } from '../../protocol/index.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
 import { isGoneWithin } from '../helpers/process.js';
-import { Sidecar } from '../helpers/rpc-client.js';
+import { frame, Sidecar } from '../helpers/rpc-client.js';
 
 const TESTS = `
 import os, subprocess, time
@@ -158,6 +158,16 @@ test('$/cancelRequest answers -32800 and kills the whole group', async () => {
   assert.is(answer.error?.code, -32800);
   assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived the cancel`);
   assert.ok((await sidecar.request('milestones/progress')).result, 'the sidecar goes on');
+});
+
+test('a cancel that arrives with its run, before the run is dispatched, still cancels it', async () => {
+  const sidecar = start();
+  await sidecar.request('milestones/progress');
+  const run = frame({ jsonrpc: '2.0', id: 'early', method: 'milestones/run', params: { id: 'pass' } });
+  const cancel = frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 'early' } });
+  sidecar.sendRaw(Buffer.concat([run, cancel]));
+  assert.is((await sidecar.response('early', 30_000)).error?.code, -32800);
+  assert.equal(JSON.parse(readFileSync(join(folder, 'progress.json'), 'utf8')).completed_milestones, [], 'a cancelled run completes nothing');
 });
 
 test('end of input during a run cancels it, answers -32800, kills the group and exits', async () => {
