@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
+import { rootUriUnusableText } from './core/messages.js';
 import { CancelledError, InvalidParamsError, MilestoneError, SettingError } from '../protocol/index.js';
 
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
@@ -75,8 +76,12 @@ export function configSources(flags: Settings, extra: Partial<ConfigSources> = {
 }
 
 function rootPathOf(rootUri: string | null, rootPath: string | null): string | null {
-  if (rootUri?.startsWith('file:')) return fileURLToPath(rootUri);
-  return rootPath;
+  if (!rootUri?.startsWith('file:')) return rootPath;
+  try {
+    return fileURLToPath(rootUri);
+  } catch (error) {
+    throw new InvalidParamsError(rootUriUnusableText(rootUri, (error as Error).message));
+  }
 }
 
 async function serve(flags: Settings): Promise<void> {

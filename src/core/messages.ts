@@ -69,6 +69,10 @@ export function progressFileUnreadableText(path: string, code: string, detail: s
   return `Cannot read the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a file you can read.`;
 }
 
+export function rootUriUnusableText(rootUri: string, reason: string): string {
+  return `rootUri ${JSON.stringify(rootUri)} names no folder on this machine (${reason}); send a file: URI of a local folder, or the workspace option.`;
+}
+
 export const NO_TESTS_TEXT = 'No milestones unlocked yet. Complete more modules!';
 
 export function listText(tests: readonly UnlockedTest[]): string {

@@ -167,6 +167,17 @@ test("initialize's rootUri names the workspace; today's layout (src/01_tensor/) 
   assert.match(recorded.messages[0] ?? '', 'Perceptron (1957)');
 });
 
+test('a rootUri that names no local path is invalid params in one sentence, not a stack trace', async () => {
+  const sidecar = start();
+  for (const rootUri of ['file://otherhost/x', 'file:///tmp/%E0%A4%A']) {
+    const answer = await sidecar.request('initialize', { processId: null, rootUri, capabilities: {} });
+    assert.is(answer.error?.code, -32602, rootUri);
+    assert.match(answer.error?.message ?? '', `rootUri ${JSON.stringify(rootUri)}`);
+  }
+  assert.not.match(sidecar.stderr, '    at ');
+  assert.ok((await sidecar.initialize()).result, 'a good initialize still works');
+});
+
 test('shutdown then exit ends with 0; exit without shutdown ends with 1; requests after shutdown are refused', async () => {
   const clean = start();
   await clean.initialize();
