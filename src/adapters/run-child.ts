@@ -34,6 +34,9 @@ export interface ChildResult {
 let execaModule: Promise<typeof import('execa')> | null = null;
 const loadExeca = () => (execaModule ??= import('execa'));
 
+/** The longest delay a Node timer can hold (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How long to wait for the pipes once the child and its group are gone, before closing them ourselves. */
 const DRAIN_MS = 500;
 
@@ -80,7 +83,8 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
   };
   const onAbort = () => stop('cancelled');
   request.signal.addEventListener('abort', onAbort, { once: true });
-  timers.push(setTimeout(() => stop('timeout'), remaining));
+  // A longer delay overflows Node's timer, which then fires at once; 24.8 days is as good as no limit.
+  timers.push(setTimeout(() => stop('timeout'), Math.min(remaining, MAX_TIMER_MS)));
 
   // The pipes close only when every process holding them is gone: once the child has exited, clear
   // out the rest of its group, and if the pipes are still open after that, close them ourselves.

@@ -211,6 +211,11 @@ test('a test module that fails to import is not collected, naming the error', as
   assert.is(outcome.detail, "pytest could not collect tests/test_broken_import.py::test_anything: ModuleNotFoundError: No module named 'module_that_does_not_exist'.");
 });
 
+test('a time limit beyond what a timer holds (over 24.8 days) does not stop the run at once', async () => {
+  const { outcome } = await run(node('test_pass'), { timeoutMs: 3_000_000_000 });
+  assert.equal([outcome.passed, outcome.cause], [true, 'passed']);
+});
+
 test('a test that sleeps forever is stopped at the time limit', async () => {
   const { outcome, elapsedMs } = await run(node('test_sleeps_forever'), { timeoutMs: 2000 });
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode, outcome.signal], [false, 'timeout', null, 'SIGTERM']);
