@@ -79,12 +79,13 @@ export const routes = new Map<string, Route>([
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */
 function toResponseError(error: unknown, method: string, signal: AbortSignal, logger: Logger): ResponseError<unknown> {
-  if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
   if (error instanceof ResponseError) return error;
+  // A request that failed for its own reason says so, even if it was cancelled meanwhile.
   if (error instanceof MilestoneError) return new ResponseError(error.code, error.message, error.data);
   // A setting that cannot work is said in one sentence; it is not a bug, so no stack trace is logged.
   if (error instanceof SettingError) return new ResponseError(RpcErrorCode.InternalError, error.message);
   if (error instanceof InvalidParamsError) return new ResponseError(RpcErrorCode.InvalidParams, error.message, error.issues ? { issues: error.issues } : undefined);
+  if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
   logger.error(`${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new ResponseError(RpcErrorCode.InternalError, `${method} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
@@ -93,11 +94,16 @@ export function startServer(options: ServerOptions): void {
   const { connection, logger } = options;
   let services: Promise<Services> = Promise.resolve(options.initialServices);
   let initializeReceived = false;
+  let initializeSucceeded = false;
   let shutdownReceived = false;
   const inFlight = new Set<AbortController>();
+  let exiting = false;
 
   async function initialize(raw: unknown) {
     const params = parseParams(Initialize, raw);
+    // Settings swap only once: a second initialize could replace the services under a run that is going.
+    // One that failed (a bad catalog, a bad rootUri) may be sent again.
+    if (initializeSucceeded) throw new ResponseError(RpcErrorCode.InvalidRequest, 'initialize was already received; it is sent once per connection');
     initializeReceived = true;
     const previous = await services;
     const next = options.openServices({
@@ -107,6 +113,7 @@ export function startServer(options: ServerOptions): void {
     });
     services = next.catch(() => previous);
     const opened = await next;
+    initializeSucceeded = true;
     await previous.dispose();
     return {
       capabilities: { experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: opened.context.catalog.label } } },
@@ -117,8 +124,9 @@ export function startServer(options: ServerOptions): void {
   connection.onRequest(async (method: string, raw: unknown, token: CancellationToken) => {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
-    // A cancel that arrived before the request was dispatched leaves a token that is already cancelled and never fires.
-    if (token.isCancellationRequested) controller.abort();
+    // A cancel that arrived before the request was dispatched leaves a token that is already cancelled and never fires;
+    // a request dispatched after input ended or `exit` is cancelled from the start (a run must not begin then).
+    if (token.isCancellationRequested || exiting) controller.abort();
     inFlight.add(controller);
     try {
       if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, `${method} after shutdown: the server is shutting down`);
@@ -140,23 +148,26 @@ export function startServer(options: ServerOptions): void {
     }
   });
 
-  let exiting = false;
-  async function finish(code: number) {
+  /** LSP: 0 after shutdown, 1 without it; a client that never initialized gets 0 at end of input. */
+  const exitCode = (atEndOfInput: boolean) => ((atEndOfInput && !initializeReceived) || shutdownReceived ? 0 : 1);
+
+  async function finish(atEndOfInput: boolean) {
     if (exiting) return;
     exiting = true;
     // Answer everything received; runs still going are cancelled (their group killed) and answered -32800.
     for (const controller of inFlight) controller.abort();
     await options.drained();
     await (await services).dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
-    options.exit(code);
+    // Decided after draining: an initialize or shutdown still queued when input ended counts.
+    options.exit(exitCode(atEndOfInput));
   }
 
   connection.onNotification((method: string) => {
     if (method === 'initialized') void services.then((current) => current.start());
-    if (method === 'exit') void finish(shutdownReceived ? 0 : 1);
+    if (method === 'exit') void finish(false);
   });
 
-  options.onInputEnd(() => void finish(!initializeReceived || shutdownReceived ? 0 : 1));
+  options.onInputEnd(() => void finish(true));
 
   connection.listen();
   // Without initialize, the client gets its configuration from flags and the environment, and watching starts

@@ -194,6 +194,8 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
             let backup: string | null = null;
             if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
             await writeAtomically(path, serializeProgress(EMPTY_PROGRESS));
+            // A fresh start owes tito no panels.
+            await unlink(pendingPath).catch(() => {});
             backups.clear();
             return { backup };
           });

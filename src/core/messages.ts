@@ -118,6 +118,10 @@ export function noWorkspaceText(milestone: CatalogMilestone): string {
   return `Cannot run ${milestone.name}: no workspace is set. Start the sidecar with --workspace (or TINYTORCH_WORKSPACE, or initialize's rootUri) pointing at a TinyTorch checkout.`;
 }
 
+export function runCancelledText(milestone: CatalogMilestone): string {
+  return `The run of ${milestone.name} was cancelled before it started.`;
+}
+
 export function runInProgressText(milestone: CatalogMilestone): string {
   return `${milestone.name} is already running; wait for that run to finish or cancel it.`;
 }

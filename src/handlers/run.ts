@@ -1,7 +1,7 @@
 // milestones/run: verify a milestone by running it, streaming its output; a pass completes the milestone.
 import { CancelledError, MilestoneError, type Run } from '../../protocol/index.js';
 import { createOutputThrottle } from '../core/output-throttle.js';
-import { lockedText, noWorkspaceText, runInProgressText, runText } from '../core/messages.js';
+import { lockedText, noWorkspaceText, runCancelledText, runInProgressText, runText } from '../core/messages.js';
 import { canRun, completeMilestone, missingModules } from '../core/rules.js';
 import { announceChange } from '../announcer.js';
 import { requireMilestone, type Handler } from './handler.js';
@@ -25,6 +25,8 @@ export const run: Handler<typeof Run> = async (params, context, signal) => {
   if (context.runsInProgress.has(milestone.id)) throw new MilestoneError('run-in-progress', runInProgressText(milestone), { id: milestone.id });
   const workspace = context.config.workspace;
   if (!workspace) throw new MilestoneError('no-workspace', noWorkspaceText(milestone), {});
+  // Cancelled while waiting (or dispatched after end of input): start nothing.
+  if (signal.aborted) throw new CancelledError(runCancelledText(milestone));
 
   context.runsInProgress.add(milestone.id);
   const token = params.workDoneToken;

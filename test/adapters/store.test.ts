@@ -297,10 +297,12 @@ test('repair starts a fresh file and keeps the backup', async () => {
   const folder = await tempDir();
   const path = join(folder, 'progress.json');
   await writeFile(path, 'not json at all');
+  await writeFile(`${path}.pending-panels.json`, JSON.stringify([{ milestone: 'perceptron', modules: ['01_tensor'], at: Date.now() }]));
   const store = newStore(path);
   const reported = await assertRejectsCorrupt(store.read(), path);
   const { backup } = await store.repair();
   assert.is(backup, reported, 'the backup already made is the one kept');
+  assert.not.ok(existsSync(`${path}.pending-panels.json`), 'a fresh start owes tito no panels');
   assert.is(await readFile(backup ?? '', 'utf8'), 'not json at all');
   assert.is(await readFile(path, 'utf8'), pythonDumps({ completed_modules: [], unlocked_milestones: [], completed_milestones: [] }));
   const progress = await store.read();

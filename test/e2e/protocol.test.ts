@@ -214,6 +214,27 @@ test('piped requests followed by end of input are all answered, then the process
   assert.is(sidecar.notifications('milestones/unlocked').length, 2);
 });
 
+test('end of input right behind initialize still counts the initialize: exit 1 without shutdown, 0 with it', async () => {
+  const abrupt = start();
+  abrupt.post('initialize', { processId: null, rootUri: null, capabilities: {} });
+  abrupt.endInput();
+  assert.is((await abrupt.waitExit()).code, 1);
+  const clean = start();
+  clean.post('initialize', { processId: null, rootUri: null, capabilities: {} });
+  clean.post('shutdown');
+  clean.endInput();
+  assert.is((await clean.waitExit()).code, 0);
+});
+
+test('a second initialize is refused and changes nothing', async () => {
+  const sidecar = start();
+  await sidecar.initialize({ catalog: 'seed' });
+  const again = await sidecar.request('initialize', { processId: null, rootUri: null, capabilities: {}, initializationOptions: { catalog: 'tinytorch' } });
+  assert.is(again.error?.code, -32600);
+  const catalog = await sidecar.request('milestones/catalog');
+  assert.is(catalog.result?.source, 'builtin:seed');
+});
+
 test('end of input after initialize without shutdown exits with 1', async () => {
   const sidecar = start();
   await sidecar.initialize();

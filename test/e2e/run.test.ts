@@ -205,4 +205,13 @@ test('SIGTERM, SIGINT or SIGHUP to the sidecar during a run kills the run\'s who
   }
 });
 
+test('a run still queued when input ends never starts: it is answered -32800 and completes nothing', async () => {
+  const sidecar = start();
+  const id = sidecar.post('milestones/run', { id: 'pass' });
+  sidecar.endInput();
+  assert.is((await sidecar.waitExit(5000)).code, 0);
+  assert.is(sidecar.messages.find((message) => message.id === id)?.error?.code, -32800);
+  assert.equal(JSON.parse(readFileSync(join(folder, 'progress.json'), 'utf8')).completed_milestones, []);
+});
+
 test.run();
