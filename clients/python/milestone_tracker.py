@@ -287,21 +287,19 @@ class MilestoneTracker:
         return milestone_id in self.progress['unlocked_milestones']
 
     def show_progress(self):
-        try:
-            result = self._request('milestones/progress', {})
-        except _rpc.SidecarError as error:
-            _note(None, error)
-            return False
-        _draw_progress(result)
-        return True
+        return self._draw('milestones/progress', _draw_progress)
 
     def list_unlocked_tests(self):
+        return self._draw('milestones/list', _draw_list)
+
+    def _draw(self, method, draw):
+        """Asks the sidecar and draws its answer; a sidecar that cannot answer is one note, and False."""
         try:
-            result = self._request('milestones/list', {})
+            result = self._request(method, {})
         except _rpc.SidecarError as error:
             _note(None, error)
             return False
-        _draw_list(result)
+        draw(result)
         return True
 
     def run_milestone(self, milestone_id, timeout_ms=None, on_output=None):
