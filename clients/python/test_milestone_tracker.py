@@ -1,7 +1,7 @@
 """Tests of the milestone_tracker drop-in against the real, built sidecar (node bin/tinytorch-milestones.js).
 
 Each test has its own temporary HOME. The original tracker's recorded behaviour
-(../shared/golden/original-tracker.json) is replayed through the Python API.
+(test/fixtures/golden/original-tracker.json) is replayed through the Python API.
 Set TINYTORCH_MILESTONES_TEST_CMD to test another sidecar command than this checkout's build.
 """
 
@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
 BIN = os.path.join(ROOT, 'bin', 'tinytorch-milestones.js')
 TRACKER = os.path.join(HERE, 'milestone_tracker.py')
-GOLDEN_CANDIDATES = [os.path.join(ROOT, '..', 'shared', 'golden', 'original-tracker.json')]
+GOLDEN_CANDIDATES = [os.path.join(ROOT, 'test', 'fixtures', 'golden', 'original-tracker.json')]
 sys.path.insert(0, HERE)
 
 import milestone_tracker  # noqa: E402
@@ -201,7 +201,7 @@ class GoldenTest(SidecarCase):
     def test_the_original_tracker_s_recorded_cases(self):
         golden = load_golden()
         if golden is None:
-            self.skipTest('../shared/golden/original-tracker.json is not beside this checkout')
+            self.skipTest('test/fixtures/golden/original-tracker.json is missing')
         for index, case in enumerate(golden['cases']):
             with self.subTest(case=index):
                 self.replay(case)

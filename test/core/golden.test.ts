@@ -39,7 +39,7 @@ interface Golden {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const GOLDEN_PATH = join(here, '../../../shared/golden/original-tracker.json');
+const GOLDEN_PATH = join(here, '../fixtures/golden/original-tracker.json');
 const golden = JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as Golden;
 const seed = builtinCatalog('seed');
 const silent: Logger = { info() {}, warn() {}, error() {} };
