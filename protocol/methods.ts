@@ -6,19 +6,25 @@ import { MilestoneId, ModuleRef } from './names.js';
 export const PROTOCOL_VERSION = 1;
 
 /** A request: its method name and the zod schemas of its params and result. */
-export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType> {
-  readonly method: string;
+export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType, M extends string = string> {
+  readonly method: M;
   readonly params: P;
   readonly result: R;
 }
 /** A notification: its method name and the zod schema of its params. */
-export interface NotificationDefinition<P extends z.ZodType> {
-  readonly method: string;
+export interface NotificationDefinition<P extends z.ZodType, M extends string = string> {
+  readonly method: M;
   readonly params: P;
 }
 
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDefinition<P, R> => ({ method, params, result });
-const notification = <P extends z.ZodType>(method: string, params: P): NotificationDefinition<P> => ({ method, params });
+/** Declares a request; its method name keeps its literal type (`'milestones/run'`, not `string`). */
+export const request = <const M extends string, P extends z.ZodType, R extends z.ZodType>(method: M, params: P, result: R): RequestDefinition<P, R, M> => ({
+  method,
+  params,
+  result,
+});
+/** Declares a notification; its method name keeps its literal type. */
+export const notification = <const M extends string, P extends z.ZodType>(method: M, params: P): NotificationDefinition<P, M> => ({ method, params });
 
 /** Requests without parameters take `{}`; LSP extras such as `workDoneToken` are ignored. */
 const NoParams = z.object({}).optional().transform(() => ({}));
@@ -38,7 +44,7 @@ export const InitializationOptions = z
   })
   .nullish();
 
-export const Initialize = request(
+export const InitializeRequest = request(
   'initialize',
   z.object({
     processId: z.number().int().nullish(),
@@ -56,13 +62,13 @@ export const Initialize = request(
     serverInfo: z.object({ name: z.string(), version: z.string() }),
   }),
 );
-export const Shutdown = request('shutdown', NoParams, z.null());
-export const Initialized = notification('initialized', z.object({}).loose().optional());
-export const Exit = notification('exit', z.unknown());
+export const ShutdownRequest = request('shutdown', NoParams, z.null());
+export const InitializedNotification = notification('initialized', z.object({}).loose().optional());
+export const ExitNotification = notification('exit', z.unknown());
 
 // ---- milestones ----
 
-export const CheckExport = request(
+export const CheckExportRequest = request(
   'milestones/checkExport',
   z.object({ module: ModuleRef, ifNew: z.boolean().optional() }),
   z.object({ newlyUnlocked: z.array(z.string()), messages: z.array(z.string()), text: z.string() }),
@@ -78,7 +84,7 @@ export const MilestoneProgress = z.object({
   met: z.number().int(),
   missing: z.array(z.string()),
 });
-export const Progress = request(
+export const ProgressRequest = request(
   'milestones/progress',
   NoParams,
   z.object({
@@ -91,9 +97,9 @@ export const Progress = request(
 );
 
 export const UnlockedTest = z.object({ id: z.string(), name: z.string(), description: z.string(), command: z.string() });
-export const List = request('milestones/list', NoParams, z.object({ tests: z.array(UnlockedTest), text: z.string() }));
+export const ListRequest = request('milestones/list', NoParams, z.object({ tests: z.array(UnlockedTest), text: z.string() }));
 
-export const Run = request(
+export const RunRequest = request(
   'milestones/run',
   z.object({ id: MilestoneId, timeoutMs: z.number().int().positive().max(24 * 3600 * 1000).optional(), workDoneToken: ProgressToken.optional() }),
   z.object({
@@ -108,25 +114,25 @@ export const Run = request(
   }),
 );
 
-export const MarkCompleted = request(
+export const MarkCompletedRequest = request(
   'milestones/markCompleted',
   z.object({ id: MilestoneId }),
   z.object({ newlyCompleted: z.boolean(), message: z.string() }),
 );
 
-export const CatalogInfo = request(
+export const CatalogRequest = request(
   'milestones/catalog',
   NoParams,
   z.object({ source: z.string(), name: z.string(), honestReturns: z.boolean(), milestones: z.array(CatalogMilestone), modules: z.array(CatalogModule) }),
 );
 
-export const Rescan = request(
+export const RescanRequest = request(
   'milestones/rescan',
   NoParams,
   z.object({ recorded: z.array(z.string()), newlyUnlocked: z.array(z.string()), text: z.string() }),
 );
 
-export const Reset = request(
+export const ResetRequest = request(
   'milestones/reset',
   z.object({ module: ModuleRef }),
   z.object({ module: z.string(), wasCompleted: z.boolean(), relocked: z.array(z.string()), text: z.string() }),
@@ -135,39 +141,50 @@ export const Reset = request(
 // ---- notifications from the sidecar ----
 
 export const UnlockCause = z.enum(['checkExport', 'export', 'rescan', 'external']);
-export const Unlocked = notification(
+export const UnlockedNotification = notification(
   'milestones/unlocked',
   z.object({ id: z.string(), name: z.string(), description: z.string(), message: z.string(), cause: UnlockCause, seq: z.number().int().positive() }),
 );
-export const Completed = notification(
+export const CompletedNotification = notification(
   'milestones/completed',
   z.object({ id: z.string(), name: z.string(), message: z.string(), seq: z.number().int().positive() }),
 );
-export const RunOutput = notification(
+export const RunOutputNotification = notification(
   'milestones/runOutput',
   z.object({ id: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() }),
 );
 
 /** Every request the server answers, for the routing table and the client-consistency tests. */
-export const requests = { Initialize, Shutdown, CheckExport, Progress, List, Run, MarkCompleted, CatalogInfo, Rescan, Reset } as const;
-export const notifications = { Initialized, Exit, Unlocked, Completed, RunOutput } as const;
+export const requests = {
+  InitializeRequest,
+  ShutdownRequest,
+  CheckExportRequest,
+  ProgressRequest,
+  ListRequest,
+  RunRequest,
+  MarkCompletedRequest,
+  CatalogRequest,
+  RescanRequest,
+  ResetRequest,
+} as const;
+export const notifications = { InitializedNotification, ExitNotification, UnlockedNotification, CompletedNotification, RunOutputNotification } as const;
 
-export type ParamsOf<D> = D extends RequestDefinition<infer P, z.ZodType> ? z.output<P> : D extends NotificationDefinition<infer P> ? z.output<P> : never;
-export type ResultOf<D> = D extends RequestDefinition<z.ZodType, infer R> ? z.output<R> : never;
+export type ParamsOf<D> = D extends RequestDefinition<infer P, z.ZodType, string> ? z.output<P> : D extends NotificationDefinition<infer P, string> ? z.output<P> : never;
+export type ResultOf<D> = D extends RequestDefinition<z.ZodType, infer R, string> ? z.output<R> : never;
 
 export type InitializationOptions = z.output<typeof InitializationOptions>;
 export type MilestoneStatus = z.infer<typeof MilestoneStatus>;
 export type MilestoneProgress = z.infer<typeof MilestoneProgress>;
 export type UnlockedTest = z.infer<typeof UnlockedTest>;
 export type UnlockCause = z.infer<typeof UnlockCause>;
-export type UnlockedParams = z.infer<typeof Unlocked.params>;
-export type CompletedParams = z.infer<typeof Completed.params>;
-export type RunOutputParams = z.infer<typeof RunOutput.params>;
-export type CheckExportResult = ResultOf<typeof CheckExport>;
-export type ProgressResult = ResultOf<typeof Progress>;
-export type ListResult = ResultOf<typeof List>;
-export type RunResult = ResultOf<typeof Run>;
-export type MarkCompletedResult = ResultOf<typeof MarkCompleted>;
-export type CatalogResult = ResultOf<typeof CatalogInfo>;
-export type RescanResult = ResultOf<typeof Rescan>;
-export type ResetResult = ResultOf<typeof Reset>;
+export type UnlockedParams = z.infer<typeof UnlockedNotification.params>;
+export type CompletedParams = z.infer<typeof CompletedNotification.params>;
+export type RunOutputParams = z.infer<typeof RunOutputNotification.params>;
+export type CheckExportResult = ResultOf<typeof CheckExportRequest>;
+export type ProgressResult = ResultOf<typeof ProgressRequest>;
+export type ListResult = ResultOf<typeof ListRequest>;
+export type RunResult = ResultOf<typeof RunRequest>;
+export type MarkCompletedResult = ResultOf<typeof MarkCompletedRequest>;
+export type CatalogResult = ResultOf<typeof CatalogRequest>;
+export type RescanResult = ResultOf<typeof RescanRequest>;
+export type ResetResult = ResultOf<typeof ResetRequest>;

@@ -1,5 +1,5 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
-import { CatalogInfo, CheckExport, List, MarkCompleted, Progress, Rescan, Reset, Run, type CatalogResult, type ResultOf } from '../protocol/index.js';
+import { CatalogRequest, CheckExportRequest, ListRequest, MarkCompletedRequest, ProgressRequest, RescanRequest, ResetRequest, RunRequest, type CatalogResult, type ResultOf } from '../protocol/index.js';
 import { checkCatalogFile } from './adapters/catalog-loader.js';
 import { createStderrLogger } from './adapters/logger.js';
 import { createFileStore } from './adapters/store.js';
@@ -38,7 +38,7 @@ const terminalNotifier: Notifier = {
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
 
-function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport | typeof MarkCompleted | typeof CatalogInfo | typeof Run | typeof Rescan | typeof Reset>(
+function viaHandler<D extends typeof ProgressRequest | typeof ListRequest | typeof CheckExportRequest | typeof MarkCompletedRequest | typeof CatalogRequest | typeof RunRequest | typeof RescanRequest | typeof ResetRequest>(
   definition: D,
   handle: Handler<D>,
   toParams: (args: readonly string[]) => unknown,
@@ -64,17 +64,17 @@ function viaHandler<D extends typeof Progress | typeof List | typeof CheckExport
 const withText = (result: { text: string }) => result.text;
 
 const COMMANDS: Record<string, Command> = {
-  progress: { args: [], run: viaHandler(Progress, progress, () => ({}), withText) },
-  list: { args: [], run: viaHandler(List, list, () => ({}), withText) },
-  catalog: { args: [], run: viaHandler(CatalogInfo, catalog, () => ({}), catalogText) },
-  'check-export': { args: ['MODULE'], run: viaHandler(CheckExport, checkExport, ([module]) => ({ module }), withText) },
-  rescan: { args: [], run: viaHandler(Rescan, rescan, () => ({}), withText) },
-  reset: { args: ['MODULE'], run: viaHandler(Reset, reset, ([module]) => ({ module }), withText) },
-  'mark-completed': { args: ['ID'], run: viaHandler(MarkCompleted, markCompleted, ([id]) => ({ id }), (result) => result.message) },
+  progress: { args: [], run: viaHandler(ProgressRequest, progress, () => ({}), withText) },
+  list: { args: [], run: viaHandler(ListRequest, list, () => ({}), withText) },
+  catalog: { args: [], run: viaHandler(CatalogRequest, catalog, () => ({}), catalogText) },
+  'check-export': { args: ['MODULE'], run: viaHandler(CheckExportRequest, checkExport, ([module]) => ({ module }), withText) },
+  rescan: { args: [], run: viaHandler(RescanRequest, rescan, () => ({}), withText) },
+  reset: { args: ['MODULE'], run: viaHandler(ResetRequest, reset, ([module]) => ({ module }), withText) },
+  'mark-completed': { args: ['ID'], run: viaHandler(MarkCompletedRequest, markCompleted, ([id]) => ({ id }), (result) => result.message) },
   run: {
     args: ['ID'],
     // The output was streamed as it came: print the verdict without repeating its tail.
-    run: viaHandler(Run, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : result.exitCode || 1)),
+    run: viaHandler(RunRequest, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : result.exitCode || 1)),
   },
   'validate-catalog': {
     args: ['FILE'],

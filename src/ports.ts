@@ -1,5 +1,5 @@
 // The interfaces handlers need; adapters implement them, tests fake them.
-import type { CatalogMilestone, CompletedParams, RunOutputParams, UnlockCause, UnlockedParams } from '../protocol/index.js';
+import type { CatalogMilestone, CompletedParams, RunOutputParams, UnlockCause, UnlockedParams, WorkDoneProgressValue } from '../protocol/index.js';
 import type { ActiveCatalog } from './core/catalog.js';
 import type { Config } from './core/config.js';
 import type { PendingPanels } from './core/pending-panels.js';
@@ -41,7 +41,7 @@ export interface Notifier {
   completed(params: Omit<CompletedParams, 'seq'>): void;
   runOutput(params: RunOutputParams): void;
   /** LSP `$/progress` for a client-supplied work-done token. */
-  workDoneProgress(token: string | number, value: { kind: 'begin'; title: string; message?: string } | { kind: 'report'; message: string } | { kind: 'end'; message?: string }): void;
+  workDoneProgress(token: string | number, value: WorkDoneProgressValue): void;
   log(level: 'error' | 'warning' | 'info', message: string): void;
 }
 
@@ -50,7 +50,8 @@ export interface Announcer {
   observe(progress: Progress, cause: UnlockCause): void;
 }
 
-export interface RunRequest {
+/** One verification to run: what the run handler asks of the Runner (not a wire request; that is RunRequest). */
+export interface RunJob {
   readonly milestone: CatalogMilestone;
   readonly workspace: string;
   readonly python: string;
@@ -78,7 +79,7 @@ export interface RunOutcome {
 }
 
 export interface Runner {
-  run(request: RunRequest): Promise<RunOutcome>;
+  run(job: RunJob): Promise<RunOutcome>;
 }
 
 export interface Logger {

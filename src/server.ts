@@ -3,24 +3,27 @@ import { ResponseError, type CancellationToken, type MessageConnection } from 'v
 import type { z } from 'zod';
 import {
   CancelledError,
-  CatalogInfo,
-  CheckExport,
-  Initialize,
+  CatalogRequest,
+  CheckExportRequest,
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
   InvalidParamsError,
-  List,
-  MarkCompleted,
+  ListRequest,
+  MarkCompletedRequest,
   MilestoneError,
   PROTOCOL_VERSION,
-  Progress,
-  Rescan,
-  Reset,
+  ProgressRequest,
+  RescanRequest,
+  ResetRequest,
   RpcErrorCode,
-  Run,
+  RunRequest,
   SettingError,
-  Shutdown,
+  ShutdownRequest,
   type InitializationOptions,
   type RequestDefinition,
 } from '../protocol/index.js';
+import { catalogLabel } from './core/catalog.js';
 import { catalog } from './handlers/catalog.js';
 import { checkExport } from './handlers/check-export.js';
 import { parseParams, type Handler } from './handlers/handler.js';
@@ -67,14 +70,14 @@ const route = <D extends AnyRequest>(definition: D, handle: Handler<D>): [string
 
 /** One line per method: the whole of what the sidecar answers. */
 export const routes = new Map<string, Route>([
-  route(CheckExport, checkExport),
-  route(Progress, progress),
-  route(List, list),
-  route(MarkCompleted, markCompleted),
-  route(Run, run),
-  route(CatalogInfo, catalog),
-  route(Rescan, rescan),
-  route(Reset, reset),
+  route(CheckExportRequest, checkExport),
+  route(ProgressRequest, progress),
+  route(ListRequest, list),
+  route(MarkCompletedRequest, markCompleted),
+  route(RunRequest, run),
+  route(CatalogRequest, catalog),
+  route(RescanRequest, rescan),
+  route(ResetRequest, reset),
 ]);
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */
@@ -100,7 +103,7 @@ export function startServer(options: ServerOptions): void {
   let exiting = false;
 
   async function initialize(raw: unknown) {
-    const params = parseParams(Initialize, raw);
+    const params = parseParams(InitializeRequest, raw);
     // Settings swap only once: a second initialize could replace the services under a run that is going.
     // One that failed (a bad catalog, a bad rootUri) may be sent again.
     if (initializeSucceeded) throw new ResponseError(RpcErrorCode.InvalidRequest, 'initialize was already received; it is sent once per connection');
@@ -116,7 +119,7 @@ export function startServer(options: ServerOptions): void {
     initializeSucceeded = true;
     await previous.dispose();
     return {
-      capabilities: { experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: opened.context.catalog.label } } },
+      capabilities: { experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: catalogLabel(opened.context.catalog) } } },
       serverInfo: { name: 'tinytorch-milestones', version: options.version },
     };
   }
@@ -130,8 +133,8 @@ export function startServer(options: ServerOptions): void {
     inFlight.add(controller);
     try {
       if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, `${method} after shutdown: the server is shutting down`);
-      if (method === Initialize.method) return await initialize(raw);
-      if (method === Shutdown.method) {
+      if (method === InitializeRequest.method) return await initialize(raw);
+      if (method === ShutdownRequest.method) {
         shutdownReceived = true;
         return null;
       }
@@ -163,8 +166,8 @@ export function startServer(options: ServerOptions): void {
   }
 
   connection.onNotification((method: string) => {
-    if (method === 'initialized') void services.then((current) => current.start());
-    if (method === 'exit') void finish(false);
+    if (method === InitializedNotification.method) void services.then((current) => current.start());
+    if (method === ExitNotification.method) void finish(false);
   });
 
   options.onInputEnd(() => void finish(true));

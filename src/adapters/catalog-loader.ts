@@ -19,7 +19,7 @@ export async function checkCatalogFile(file: string): Promise<CatalogCheck & { s
   } catch (error) {
     return { ok: false, source, problems: [`not valid JSON: ${(error as Error).message}`] };
   }
-  return { ...checkCatalog(value, { source, label: source }), source };
+  return { ...checkCatalog(value, source), source };
 }
 
 export async function loadCatalog(spec: string): Promise<ActiveCatalog> {

@@ -7,7 +7,15 @@ import {
   type MessageConnection,
   type MessageWriter,
 } from 'vscode-jsonrpc/node';
-import { Completed, RpcErrorCode, RunOutput, Unlocked } from '../../protocol/index.js';
+import {
+  CompletedNotification,
+  LogMessageNotification,
+  MessageType,
+  RpcErrorCode,
+  RunOutputNotification,
+  UnlockedNotification,
+  WorkDoneProgressNotification,
+} from '../../protocol/index.js';
 import type { Logger, Notifier } from '../ports.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
 
@@ -89,11 +97,11 @@ export function createStdioConnection(options: { input: Readable; output: Writab
     connection.sendNotification(method, params).catch((error: unknown) => logger.error(`could not send ${method}: ${String(error)}`));
   };
   const notifier: Notifier = {
-    unlocked: (params) => send(Unlocked.method, { ...params, seq: ++seq }),
-    completed: (params) => send(Completed.method, { ...params, seq: ++seq }),
-    runOutput: (params) => send(RunOutput.method, params),
-    workDoneProgress: (token, value) => send('$/progress', { token, value }),
-    log: (level, message) => send('window/logMessage', { type: level === 'error' ? 1 : level === 'warning' ? 2 : 3, message }),
+    unlocked: (params) => send(UnlockedNotification.method, { ...params, seq: ++seq }),
+    completed: (params) => send(CompletedNotification.method, { ...params, seq: ++seq }),
+    runOutput: (params) => send(RunOutputNotification.method, params),
+    workDoneProgress: (token, value) => send(WorkDoneProgressNotification.method, { token, value }),
+    log: (level, message) => send(LogMessageNotification.method, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
   };
 
   return {

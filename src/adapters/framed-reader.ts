@@ -1,7 +1,7 @@
 // Reads LSP-framed JSON-RPC without trusting the peer: skips junk, caps message size, answers bad JSON.
 import type { Readable } from 'node:stream';
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
-import { MAX_MESSAGE_BYTES } from '../../protocol/index.js';
+import { CancelRequestNotification, MAX_MESSAGE_BYTES } from '../../protocol/index.js';
 
 const HEADER_LIMIT = 8 * 1024;
 const CONTENT_LENGTH = /^content-length:\s*(\d+)\s*$/im;
@@ -167,7 +167,7 @@ export class FramedMessageReader extends AbstractMessageReader {
     if (typeof candidate.method === 'string') {
       if (id === undefined) {
         // vscode-jsonrpc reads `params.id` of a cancel unguarded: one without it would crash the process.
-        if (candidate.method === '$/cancelRequest' && !hasRequestId((message as { params?: unknown }).params)) {
+        if (candidate.method === CancelRequestNotification.method && !hasRequestId((message as { params?: unknown }).params)) {
           this.options.onProblem({ kind: 'skipped-bytes', bytes: body.length });
           return;
         }

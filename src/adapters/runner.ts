@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { Runner, RunOutcome, RunRequest } from '../ports.js';
+import type { Runner, RunJob, RunOutcome } from '../ports.js';
 import { runChild, type ChildResult } from './run-child.js';
 import * as say from './run-messages.js';
 import { LineBuffer, OutputTail, stripAnsi } from './run-output.js';
@@ -31,7 +31,7 @@ export function pytestPluginDir(base: string | URL = import.meta.url): string | 
 export function createRunner(options: RunnerOptions = {}): Runner {
   const graceMs = options.graceMs ?? 1500;
   const tailBytes = options.tailBytes ?? 4096;
-  return { run: (request) => run(request, graceMs, tailBytes) };
+  return { run: (job) => run(job, graceMs, tailBytes) };
 }
 
 /** Reads pytest's output for the few lines that explain an outcome. */
@@ -53,7 +53,7 @@ class PytestScan {
   }
 }
 
-async function run(request: RunRequest, graceMs: number, tailBytes: number): Promise<RunOutcome> {
+async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<RunOutcome> {
   const started = performance.now();
   const tail = new OutputTail(tailBytes);
   const scan = new PytestScan();
@@ -63,7 +63,7 @@ async function run(request: RunRequest, graceMs: number, tailBytes: number): Pro
     outputTail: tail.text,
   });
   const refused = (detail: string) => finish({ passed: false, exitCode: null, signal: null, cause: 'spawn-failed', detail });
-  if (!isDirectory(request.workspace)) return refused(say.workspaceMissing(request.workspace));
+  if (!isDirectory(job.workspace)) return refused(say.workspaceMissing(job.workspace));
 
   /** Runs one child, line-buffering its output into onOutput, the tail and the scan. */
   const child = async (args: string[], input: string | null, env: Record<string, string>): Promise<ChildResult> => {
@@ -74,16 +74,16 @@ async function run(request: RunRequest, graceMs: number, tailBytes: number): Pro
     function deliver(stream: 'stdout' | 'stderr', text: string) {
       tail.append(stripAnsi(text)); // the tail is a summary for JSON clients: no colour codes
       scan.see(text);
-      request.onOutput({ stream, text });
+      job.onOutput({ stream, text });
     }
     const result = await runChild({
-      file: request.python,
+      file: job.python,
       args,
-      cwd: request.workspace,
+      cwd: job.workspace,
       env: { PYTHONUNBUFFERED: '1', ...env },
       input,
-      deadline: started + request.timeoutMs,
-      signal: request.signal,
+      deadline: started + job.timeoutMs,
+      signal: job.signal,
       graceMs,
       onData: (stream, bytes) => lines[stream].write(bytes),
     });
@@ -94,18 +94,18 @@ async function run(request: RunRequest, graceMs: number, tailBytes: number): Pro
   /** The outcome of a child that did not simply exit: not started, timed out or cancelled. */
   const interrupted = (result: ChildResult): RunOutcome | null => {
     const { exitCode, signal } = result;
-    if (result.spawnError) return refused(say.spawnFailed(request.python, result.spawnError.code, result.spawnError.message));
-    if (result.stopped === 'timeout') return finish({ passed: false, exitCode, signal, cause: 'timeout', detail: say.timedOut(request.timeoutMs) });
+    if (result.spawnError) return refused(say.spawnFailed(job.python, result.spawnError.code, result.spawnError.message));
+    if (result.stopped === 'timeout') return finish({ passed: false, exitCode, signal, cause: 'timeout', detail: say.timedOut(job.timeoutMs) });
     if (result.stopped === 'cancelled') return finish({ passed: false, exitCode, signal, cause: 'cancelled', detail: say.CANCELLED });
     return null;
   };
 
-  const verify = request.milestone.verify;
+  const verify = job.milestone.verify;
   if ('pytest' in verify) {
     const node = verify.pytest;
     const args = ['-m', 'pytest', node, '-v', '--tb=short'];
     const env: Record<string, string> = {};
-    if (request.honestReturns) {
+    if (job.honestReturns) {
       const dir = pytestPluginDir();
       if (dir === null) return refused(say.pluginMissing(PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url)))));
       args.push('-p', PLUGIN_MODULE);

@@ -10,13 +10,19 @@ export function isBuiltinCatalogName(name: string): name is BuiltinCatalogName {
   return Object.hasOwn(BUILTIN_CATALOGS, name);
 }
 
+const BUILTIN_PREFIX = 'builtin:';
+
+/** How a person names a catalog (the `--catalog` value: `seed`, or the file's path), derived from its `source`. */
+export function catalogLabel(catalog: { readonly source: string }): string {
+  return catalog.source.startsWith(BUILTIN_PREFIX) ? catalog.source.slice(BUILTIN_PREFIX.length) : catalog.source;
+}
+
 /** A validated catalog with its origin and lookups. */
 export interface ActiveCatalog {
+  /** The catalog's own `name` field, as written in it. */
   readonly name: string;
-  /** `builtin:seed`, `builtin:tinytorch` or the file's path. */
+  /** Its identity: `builtin:seed`, `builtin:tinytorch` or the file's absolute path. */
   readonly source: string;
-  /** What a person calls it: the built-in name or the file's path. */
-  readonly label: string;
   readonly honestReturns: boolean;
   readonly milestones: readonly CatalogMilestone[];
   /** The catalog's modules; when a file lists none, the modules its milestones require, in first-seen order, without exports. */
@@ -28,24 +34,23 @@ export interface ActiveCatalog {
 export type CatalogCheck = { ok: true; catalog: ActiveCatalog } | { ok: false; problems: string[] };
 
 /** Validates a parsed catalog; every problem is one line naming where it is. */
-export function checkCatalog(value: unknown, origin: { source: string; label: string }): CatalogCheck {
+export function checkCatalog(value: unknown, source: string): CatalogCheck {
   const parsed = Catalog.safeParse(value);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)),
     ...catalogProblems(value),
   ];
   if (!parsed.success || problems.length) return { ok: false, problems };
-  return { ok: true, catalog: activate(parsed.data, origin) };
+  return { ok: true, catalog: activate(parsed.data, source) };
 }
 
-function activate(catalog: Catalog, origin: { source: string; label: string }): ActiveCatalog {
+function activate(catalog: Catalog, source: string): ActiveCatalog {
   const modules: CatalogModule[] = catalog.modules ?? [...new Set(catalog.milestones.flatMap((milestone) => milestone.requires))].map((id) => ({ id }));
   const moduleIds = modules.map((module) => module.id);
   const byId = new Map(catalog.milestones.map((milestone) => [milestone.id, milestone]));
   return {
     name: catalog.name,
-    source: origin.source,
-    label: origin.label,
+    source,
     honestReturns: catalog.honestReturns ?? false,
     milestones: catalog.milestones,
     modules,
@@ -56,7 +61,7 @@ function activate(catalog: Catalog, origin: { source: string; label: string }): 
 
 /** A built-in catalog; they are checked by the tests, so a failure here is a bug. */
 export function builtinCatalog(name: BuiltinCatalogName): ActiveCatalog {
-  const check = checkCatalog(BUILTIN_CATALOGS[name], { source: `builtin:${name}`, label: name });
+  const check = checkCatalog(BUILTIN_CATALOGS[name], `${BUILTIN_PREFIX}${name}`);
   if (!check.ok) throw new Error(`built-in catalog "${name}" is invalid: ${check.problems.join('; ')}`);
   return check.catalog;
 }

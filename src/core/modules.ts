@@ -1,6 +1,6 @@
 // Module references: canonical names pass, bare numbers resolve through the catalog's module list.
 import { BARE_MODULE_NUMBER, CANONICAL_MODULE } from '../../protocol/index.js';
-import type { ActiveCatalog } from './catalog.js';
+import { catalogLabel, type ActiveCatalog } from './catalog.js';
 
 export type ModuleResolution = { ok: true; module: string } | { ok: false; message: string };
 
@@ -13,9 +13,9 @@ export function resolveModule(catalog: ActiveCatalog, ref: string): ModuleResolu
   const matches = catalog.moduleIds.filter((id) => id.startsWith(prefix));
   if (matches.length === 1 && matches[0]) return { ok: true, module: matches[0] };
   if (matches.length === 0) {
-    return { ok: false, message: `module number "${ref}" matches no module of the ${catalog.label} catalog (${catalog.moduleIds.join(', ')}); give its full name like "01_tensor"` };
+    return { ok: false, message: `module number "${ref}" matches no module of the ${catalogLabel(catalog)} catalog (${catalog.moduleIds.join(', ')}); give its full name like "01_tensor"` };
   }
-  return { ok: false, message: `module number "${ref}" is ambiguous in the ${catalog.label} catalog (${matches.join(', ')}); give its full name` };
+  return { ok: false, message: `module number "${ref}" is ambiguous in the ${catalogLabel(catalog)} catalog (${matches.join(', ')}); give its full name` };
 }
 
 /** Module ids by number, for tito's own progress file (`"completed_modules": ["01", "02"]`). */

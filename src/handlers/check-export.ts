@@ -1,12 +1,12 @@
 // milestones/checkExport: record a module, unlock what it completes, announce it.
-import type { CheckExport } from '../../protocol/index.js';
+import type { CheckExportRequest } from '../../protocol/index.js';
 import { checkExportText, unlockMessage } from '../core/messages.js';
 import { claimPanels, forgetPanels } from '../core/pending-panels.js';
 import { recordModule } from '../core/rules.js';
 import { announceChange } from '../announcer.js';
 import { requireModule, type Handler } from './handler.js';
 
-export const checkExport: Handler<typeof CheckExport> = async (params, context) => {
+export const checkExport: Handler<typeof CheckExportRequest> = async (params, context) => {
   const module = requireModule(context, params.module);
   const change = await context.store.update((current, pending) => {
     const { progress, newlyUnlocked } = recordModule(context.catalog, current, module, { ifNew: params.ifNew === true });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ParamsOf, RequestDefinition, ResultOf } from '../../protocol/index.js';
 import { InvalidParamsError, MilestoneError } from '../../protocol/index.js';
 import type { CatalogMilestone } from '../../protocol/index.js';
+import { catalogLabel } from '../core/catalog.js';
 import { resolveModule } from '../core/modules.js';
 import type { HandlerContext } from '../ports.js';
 
@@ -25,7 +26,7 @@ export function requireMilestone(context: HandlerContext, id: string): CatalogMi
   const milestone = context.catalog.milestone(id);
   if (!milestone) {
     const known = context.catalog.milestones.map((candidate) => candidate.id).join(', ');
-    throw new MilestoneError('unknown-milestone', `unknown milestone "${id}": the ${context.catalog.label} catalog has ${known}`, { id });
+    throw new MilestoneError('unknown-milestone', `unknown milestone "${id}": the ${catalogLabel(context.catalog)} catalog has ${known}`, { id });
   }
   return milestone;
 }

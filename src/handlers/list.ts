@@ -1,10 +1,10 @@
 // milestones/list: the unlocked, not completed milestones, with the command that verifies each.
-import type { List } from '../../protocol/index.js';
+import type { ListRequest } from '../../protocol/index.js';
 import { listText, verifyCommand } from '../core/messages.js';
 import { unlockedNotCompleted } from '../core/rules.js';
 import type { Handler } from './handler.js';
 
-export const list: Handler<typeof List> = async (_params, context) => {
+export const list: Handler<typeof ListRequest> = async (_params, context) => {
   const current = await context.store.read();
   context.announcer.observe(current, 'external');
   const tests = unlockedNotCompleted(context.catalog, current).map((milestone) => ({

@@ -1,12 +1,12 @@
 // milestones/reset: un-complete a module on purpose (tito module reset) and re-lock what needs it.
-import type { Reset } from '../../protocol/index.js';
+import type { ResetRequest } from '../../protocol/index.js';
 import { resetText } from '../core/messages.js';
 import { forgetPanels } from '../core/pending-panels.js';
 import { resetModule } from '../core/rules.js';
 import { announceChange } from '../announcer.js';
 import { requireModule, type Handler } from './handler.js';
 
-export const reset: Handler<typeof Reset> = async (params, context) => {
+export const reset: Handler<typeof ResetRequest> = async (params, context) => {
   const module = requireModule(context, params.module);
   const change = await context.store.update((current, pending) => {
     const { progress, wasCompleted, relocked } = resetModule(context.catalog, current, module);

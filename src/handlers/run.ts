@@ -1,5 +1,5 @@
 // milestones/run: verify a milestone by running it, streaming its output; a pass completes the milestone.
-import { CancelledError, MilestoneError, type Run } from '../../protocol/index.js';
+import { CancelledError, MilestoneError, type RunRequest } from '../../protocol/index.js';
 import { createOutputThrottle } from '../core/output-throttle.js';
 import { lockedText, noWorkspaceText, runCancelledText, runInProgressText, runText } from '../core/messages.js';
 import { canRun, completeMilestone, missingModules } from '../core/rules.js';
@@ -14,7 +14,7 @@ const timers = {
   },
 };
 
-export const run: Handler<typeof Run> = async (params, context, signal) => {
+export const run: Handler<typeof RunRequest> = async (params, context, signal) => {
   const milestone = requireMilestone(context, params.id);
   const current = await context.store.read();
   context.announcer.observe(current, 'external');

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CatalogMilestone } from '../../protocol/index.js';
-import type { RunOutcome, RunRequest } from '../../src/ports.js';
+import type { RunJob, RunOutcome } from '../../src/ports.js';
 import { createRunner, pytestPluginDir } from '../../src/adapters/runner.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
 import { isAlive, isGoneWithin } from '../helpers/process.js';
@@ -112,7 +112,7 @@ interface Run {
   elapsedMs: number;
 }
 
-async function run(verify: CatalogMilestone['verify'], overrides: Partial<RunRequest> = {}): Promise<Run> {
+async function run(verify: CatalogMilestone['verify'], overrides: Partial<RunJob> = {}): Promise<Run> {
   const chunks: Run['chunks'] = [];
   const started = Date.now();
   const outcome = await withTimeout(

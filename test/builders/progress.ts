@@ -71,7 +71,7 @@ export function rawCatalog(parts: RawCatalogParts): Record<string, unknown> {
 /** A validated catalog; throws with the problems when the parts are not a valid catalog (a broken test, not a finding). */
 export function catalog(milestones: readonly CatalogMilestone[], options: { modules?: readonly (string | CatalogModule)[]; name?: string } = {}): ActiveCatalog {
   const name = options.name ?? 'test';
-  const check = checkCatalog(rawCatalog({ name, milestones, ...(options.modules ? { modules: options.modules } : {}) }), { source: `test:${name}`, label: name });
+  const check = checkCatalog(rawCatalog({ name, milestones, ...(options.modules ? { modules: options.modules } : {}) }), name);
   if (!check.ok) throw new Error(`test catalog "${name}" is invalid: ${check.problems.join('; ')}`);
   return check.catalog;
 }

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckExport, List, Progress, Run, Unlocked } from '../../protocol/index.js';
+import { CheckExportRequest, ListRequest, ProgressRequest, RunRequest, UnlockedNotification } from '../../protocol/index.js';
 
 const SCRIPT = fileURLToPath(new URL('../../clients/shell/tinytorch-milestones.sh', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/tinytorch-milestones.js', import.meta.url));
@@ -154,7 +154,7 @@ test('check-export 03_nn --json prints the protocol result', async () => {
   const outcome = await run(['check-export', '03_nn', '--json']);
   assert.is(outcome.code, 0, outcome.stderr);
   assert.is(outcome.stdout.trimEnd().split('\n').length, 1);
-  const result = CheckExport.result.parse(JSON.parse(outcome.stdout));
+  const result = CheckExportRequest.result.parse(JSON.parse(outcome.stdout));
   assert.equal(result.newlyUnlocked, ['xor']);
   assert.is(result.messages.length, 1);
   assert.match(result.messages[0] ?? '', /^🔓 MILESTONE UNLOCKED!\n\n1986 - Backpropagation \(XOR\)\n/);
@@ -168,9 +168,9 @@ test('list and progress, as text and as --json', async () => {
   const listed = await run(['list']);
   assert.is(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v');
-  const listJson = List.result.parse(JSON.parse((await run(['list', '--json'])).stdout));
+  const listJson = ListRequest.result.parse(JSON.parse((await run(['list', '--json'])).stdout));
   assert.equal(listJson.tests.map((item) => item.id), ['perceptron']);
-  const progress = Progress.result.parse(JSON.parse((await run(['--json', 'progress'])).stdout));
+  const progress = ProgressRequest.result.parse(JSON.parse((await run(['--json', 'progress'])).stdout));
   assert.is(progress.milestones[0]?.status, 'unlocked');
   assert.equal(progress.next, { id: 'xor', name: '1986 - Backpropagation (XOR)', missing: ['03_nn'] });
 });
@@ -211,7 +211,7 @@ test('run streams the output live and exits with the run\'s outcome', async () =
 
   const again = await run(['run', 'perceptron', '--json'], { TINYTORCH_WORKSPACE: workspace });
   assert.is(again.code, 0, again.stderr);
-  const result = Run.result.parse(JSON.parse(again.stdout)); // the live output went to stderr
+  const result = RunRequest.result.parse(JSON.parse(again.stdout)); // the live output went to stderr
   assert.is(result.passed, true);
   assert.is(result.newlyCompleted, false);
   assert.match(again.stderr, /PASSED/);
@@ -257,7 +257,7 @@ async function watchSeesAnExternalUnlock(signal: NodeJS.Signals) {
   const lines = watcher.output().trimEnd().split('\n');
   for (const line of lines) JSON.parse(line); // one JSON object per line
   const unlocked = lines.map((line) => JSON.parse(line)).find((message) => message.method === 'milestones/unlocked');
-  const params = Unlocked.params.parse(unlocked.params);
+  const params = UnlockedNotification.params.parse(unlocked.params);
   assert.is(params.id, 'perceptron');
   assert.is(params.cause, 'external');
   assert.is(params.message, PERCEPTRON_MESSAGE);

@@ -19,7 +19,7 @@ import {
 import { catalog, chainCatalog, lists, milestone, progress, rawCatalog } from '../builders/progress.js';
 
 const ids = (milestones: readonly { id: string }[]) => milestones.map((item) => item.id);
-const origin = { source: 'test', label: 'test' };
+const origin = 'test';
 
 function problemsOf(value: unknown): string[] {
   const check = checkCatalog(value, origin);
@@ -307,7 +307,7 @@ test('transitions ignore what went away (a reset is not an unlock)', () => {
 
 test('the built-in catalogs are valid', () => {
   for (const name of ['seed', 'tinytorch'] as const) {
-    const check = checkCatalog(BUILTIN_CATALOGS[name], { source: `builtin:${name}`, label: name });
+    const check = checkCatalog(BUILTIN_CATALOGS[name], `builtin:${name}`);
     assert.ok(check.ok, `${name}: ${check.ok ? '' : check.problems.join('; ')}`);
   }
   const seed = builtinCatalog('seed');

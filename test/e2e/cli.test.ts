@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckExport, Progress } from '../../protocol/index.js';
+import { CheckExportRequest, ProgressRequest } from '../../protocol/index.js';
 import { isGoneWithin } from '../helpers/process.js';
 import { BIN } from '../helpers/rpc-client.js';
 
@@ -34,8 +34,8 @@ test('check-export prints the unlock panel; --json prints the protocol result; p
   assert.is(cli('check-export', '1').stdout.trim(), 'Recorded 01_tensor. No new milestone unlocked.');
   const third = cli('check-export', '02_autograd', '--json');
   assert.is(third.code, 0);
-  assert.equal(CheckExport.result.parse(JSON.parse(third.stdout)).newlyUnlocked, ['perceptron']);
-  const progress = Progress.result.parse(JSON.parse(cli('progress', '--json').stdout));
+  assert.equal(CheckExportRequest.result.parse(JSON.parse(third.stdout)).newlyUnlocked, ['perceptron']);
+  const progress = ProgressRequest.result.parse(JSON.parse(cli('progress', '--json').stdout));
   assert.is(progress.milestones[0]?.status, 'unlocked');
   assert.match(cli('progress').stdout, /1957 - The Perceptron\s+🔓 Unlocked\s+3\/3 modules/);
   assert.match(cli('list').stdout, 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v');

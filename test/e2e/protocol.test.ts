@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CatalogInfo, CheckExport, Initialize, List, MarkCompleted, Progress, Unlocked, Completed } from '../../protocol/index.js';
+import { CatalogRequest, CheckExportRequest, InitializeRequest, ListRequest, MarkCompletedRequest, ProgressRequest, UnlockedNotification, CompletedNotification } from '../../protocol/index.js';
 import { frame, Sidecar } from '../helpers/rpc-client.js';
 
 const PERCEPTRON_MESSAGE =
@@ -32,12 +32,12 @@ test('three exports unlock the perceptron, with the original message, a notifica
   const sidecar = start();
   for (const module of ['00_setup', '01_tensor']) {
     const answer = await sidecar.request('milestones/checkExport', { module });
-    assert.equal(CheckExport.result.parse(answer.result).newlyUnlocked, []);
+    assert.equal(CheckExportRequest.result.parse(answer.result).newlyUnlocked, []);
   }
-  const third = CheckExport.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd' })).result);
+  const third = CheckExportRequest.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd' })).result);
   assert.equal(third.newlyUnlocked, ['perceptron']);
   assert.equal(third.messages, [PERCEPTRON_MESSAGE]);
-  const note = Unlocked.params.parse((await sidecar.waitFor((message) => message.method === 'milestones/unlocked')).params);
+  const note = UnlockedNotification.params.parse((await sidecar.waitFor((message) => message.method === 'milestones/unlocked')).params);
   assert.equal(note, { id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', message: PERCEPTRON_MESSAGE, cause: 'checkExport', seq: 1 });
   assert.is(
     readFileSync(progressFile(), 'utf8'),
@@ -49,40 +49,40 @@ test('three exports unlock the perceptron, with the original message, a notifica
 test('progress, list, catalog and markCompleted answer in shape; seq is shared by unlocked and completed', async () => {
   writeFileSync(progressFile(), JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }));
   const sidecar = start();
-  const before = Progress.result.parse((await sidecar.request('milestones/progress')).result);
+  const before = ProgressRequest.result.parse((await sidecar.request('milestones/progress')).result);
   assert.is(before.catalog, 'seed');
   assert.equal(before.milestones[0], { id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', status: 'locked', requires: ['00_setup', '01_tensor', '02_autograd'], met: 2, missing: ['02_autograd'] });
   assert.equal(before.next, { id: 'perceptron', name: '1957 - The Perceptron', missing: ['02_autograd'] });
   assert.match(before.text, '2/3 modules');
-  assert.is(List.result.parse((await sidecar.request('milestones/list')).result).text, 'No milestones unlocked yet. Complete more modules!');
+  assert.is(ListRequest.result.parse((await sidecar.request('milestones/list')).result).text, 'No milestones unlocked yet. Complete more modules!');
 
   await sidecar.request('milestones/checkExport', { module: '2' }); // a bare number resolves through the catalog
-  const tests = List.result.parse((await sidecar.request('milestones/list')).result).tests;
+  const tests = ListRequest.result.parse((await sidecar.request('milestones/list')).result).tests;
   assert.equal(tests, [{ id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', command: 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v' }]);
 
-  const marked = MarkCompleted.result.parse((await sidecar.request('milestones/markCompleted', { id: 'perceptron' })).result);
+  const marked = MarkCompletedRequest.result.parse((await sidecar.request('milestones/markCompleted', { id: 'perceptron' })).result);
   assert.is(marked.newlyCompleted, true);
-  const again = MarkCompleted.result.parse((await sidecar.request('milestones/markCompleted', { id: 'perceptron' })).result);
+  const again = MarkCompletedRequest.result.parse((await sidecar.request('milestones/markCompleted', { id: 'perceptron' })).result);
   assert.is(again.newlyCompleted, false);
-  const completed = Completed.params.parse((await sidecar.waitFor((message) => message.method === 'milestones/completed')).params);
+  const completed = CompletedNotification.params.parse((await sidecar.waitFor((message) => message.method === 'milestones/completed')).params);
   assert.is(completed.id, 'perceptron');
   assert.is(completed.seq, 2);
   assert.is(sidecar.notifications('milestones/completed').length, 1);
-  assert.equal(List.result.parse((await sidecar.request('milestones/list')).result).tests, []);
+  assert.equal(ListRequest.result.parse((await sidecar.request('milestones/list')).result).tests, []);
 
-  const catalog = CatalogInfo.result.parse((await sidecar.request('milestones/catalog')).result);
+  const catalog = CatalogRequest.result.parse((await sidecar.request('milestones/catalog')).result);
   assert.is(catalog.source, 'builtin:seed');
   assert.equal(catalog.milestones.map((milestone) => milestone.id), ['perceptron', 'xor', 'mlp_digits', 'cnn', 'transformer']);
-  const after = Progress.result.parse((await sidecar.request('milestones/progress')).result);
+  const after = ProgressRequest.result.parse((await sidecar.request('milestones/progress')).result);
   assert.is(after.milestones[0]?.status, 'completed');
 });
 
 test('ifNew changes nothing for a completed module; without it, a completed module is re-checked', async () => {
   writeFileSync(progressFile(), JSON.stringify({ completed_modules: ['00_setup', '01_tensor', '02_autograd'], unlocked_milestones: [], completed_milestones: [] }, null, 2));
   const sidecar = start();
-  const quiet = CheckExport.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd', ifNew: true })).result);
+  const quiet = CheckExportRequest.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd', ifNew: true })).result);
   assert.equal(quiet.newlyUnlocked, []);
-  const rechecked = CheckExport.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd' })).result);
+  const rechecked = CheckExportRequest.result.parse((await sidecar.request('milestones/checkExport', { module: '02_autograd' })).result);
   assert.equal(rechecked.newlyUnlocked, ['perceptron']);
 });
 
@@ -147,10 +147,10 @@ test('initialize returns capabilities; a bad catalog in initializationOptions is
   assert.is(refused.error?.code, 1005);
   assert.is(refused.error?.data?.kind, 'catalog-invalid');
   assert.match(refused.error?.message ?? '', 'requires must name at least one module');
-  const answer = Initialize.result.parse((await sidecar.initialize({ catalog: 'tinytorch' })).result);
+  const answer = InitializeRequest.result.parse((await sidecar.initialize({ catalog: 'tinytorch' })).result);
   assert.equal(answer.capabilities.experimental.milestones, { protocolVersion: 1, catalog: 'tinytorch' });
   assert.is(answer.serverInfo.name, 'tinytorch-milestones');
-  const catalog = CatalogInfo.result.parse((await sidecar.request('milestones/catalog')).result);
+  const catalog = CatalogRequest.result.parse((await sidecar.request('milestones/catalog')).result);
   assert.is(catalog.source, 'builtin:tinytorch');
   assert.is(catalog.modules.length, 20);
 });
@@ -159,10 +159,10 @@ test("initialize's rootUri names the workspace; today's layout (src/01_tensor/) 
   const checkout = join(folder, 'TinyTorch');
   mkdirSync(join(checkout, 'src', '01_tensor'), { recursive: true });
   const sidecar = start();
-  const answer = Initialize.result.parse((await sidecar.initialize({}, pathToFileURL(checkout).href)).result);
+  const answer = InitializeRequest.result.parse((await sidecar.initialize({}, pathToFileURL(checkout).href)).result);
   assert.is(answer.capabilities.experimental.milestones.catalog, 'tinytorch');
   // Bare numbers now resolve through today's module list.
-  const recorded = CheckExport.result.parse((await sidecar.request('milestones/checkExport', { module: '1' })).result);
+  const recorded = CheckExportRequest.result.parse((await sidecar.request('milestones/checkExport', { module: '1' })).result);
   assert.is(recorded.newlyUnlocked[0], '01');
   assert.match(recorded.messages[0] ?? '', 'Perceptron (1957)');
 });
@@ -209,7 +209,7 @@ test('piped requests followed by end of input are all answered, then the process
   const exit = await sidecar.waitExit();
   assert.is(exit.code, 0, 'no initialize: exit code 0');
   for (const id of ids) assert.ok(sidecar.messages.some((message) => message.id === id && message.method === undefined), `answer to ${id}`);
-  const progress = Progress.result.parse(sidecar.messages.find((message) => message.id === ids[4])?.result);
+  const progress = ProgressRequest.result.parse(sidecar.messages.find((message) => message.id === ids[4])?.result);
   assert.is(progress.milestones[1]?.status, 'unlocked', 'a read after pipelined writes sees them');
   assert.is(sidecar.notifications('milestones/unlocked').length, 2);
 });

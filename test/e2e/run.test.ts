@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Run } from '../../protocol/index.js';
+import { RunRequest } from '../../protocol/index.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
 import { isGoneWithin } from '../helpers/process.js';
 import { frame, Sidecar } from '../helpers/rpc-client.js';
@@ -80,7 +80,7 @@ test.after.each(async () => {
 test('a passing run completes the milestone once, streams its output in order, and reports $/progress', async () => {
   const sidecar = start();
   const answer = await sidecar.request('milestones/run', { id: 'pass', workDoneToken: 'tok' }, 30_000);
-  const result = Run.result.parse(answer.result);
+  const result = RunRequest.result.parse(answer.result);
   assert.is(result.passed, true);
   assert.is(result.exitCode, 0);
   assert.is(result.signal, null);
@@ -97,7 +97,7 @@ test('a passing run completes the milestone once, streams its output in order, a
   const file = JSON.parse(readFileSync(join(folder, 'progress.json'), 'utf8'));
   assert.equal(file.completed_milestones, ['pass']);
 
-  const again = Run.result.parse((await sidecar.request('milestones/run', { id: 'pass' }, 30_000)).result);
+  const again = RunRequest.result.parse((await sidecar.request('milestones/run', { id: 'pass' }, 30_000)).result);
   assert.is(again.passed, true);
   assert.is(again.newlyCompleted, false, 'completion is recorded once');
   assert.is(sidecar.notifications('milestones/completed').length, 1);
@@ -106,7 +106,7 @@ test('a passing run completes the milestone once, streams its output in order, a
 
 test('a test that returns False fails under honest returns, and completes nothing', async () => {
   const sidecar = start();
-  const result = Run.result.parse((await sidecar.request('milestones/run', { id: 'false' }, 30_000)).result);
+  const result = RunRequest.result.parse((await sidecar.request('milestones/run', { id: 'false' }, 30_000)).result);
   assert.is(result.passed, false);
   assert.is.not(result.exitCode, 0);
   assert.match(result.text, 'returned False');
@@ -141,7 +141,7 @@ test('a hung run with timeoutMs 2000 is answered within 5 s and leaves no descen
   const started = Date.now();
   const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs: 2000 });
   const pid = await grandchildPid();
-  const result = Run.result.parse((await sidecar.response(id, 5000)).result);
+  const result = RunRequest.result.parse((await sidecar.response(id, 5000)).result);
   assert.ok(Date.now() - started < 5000);
   assert.is(result.passed, false);
   assert.ok(result.signal !== null || result.exitCode !== 0);

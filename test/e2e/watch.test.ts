@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Completed, Rescan, Reset, Unlocked } from '../../protocol/index.js';
+import { CompletedNotification, RescanRequest, ResetRequest, UnlockedNotification } from '../../protocol/index.js';
 import { BIN, Sidecar, type RpcMessage } from '../helpers/rpc-client.js';
 
 /** How long to keep listening before concluding that nothing (more) is sent: many times the watcher's settle time. */
@@ -56,10 +56,10 @@ function bystander(): Sidecar {
   return sidecar;
 }
 
-const unlocks = (sidecar: Sidecar) => sidecar.notifications(Unlocked.method).map((message) => Unlocked.params.parse(message.params));
-const completions = (sidecar: Sidecar) => sidecar.notifications(Completed.method).map((message) => Completed.params.parse(message.params));
+const unlocks = (sidecar: Sidecar) => sidecar.notifications(UnlockedNotification.method).map((message) => UnlockedNotification.params.parse(message.params));
+const completions = (sidecar: Sidecar) => sidecar.notifications(CompletedNotification.method).map((message) => CompletedNotification.params.parse(message.params));
 const logs = (sidecar: Sidecar) => sidecar.notifications('window/logMessage').map((message) => message.params.message as string);
-const isUnlock = (id: string, cause?: string) => (message: RpcMessage) => message.method === Unlocked.method && message.params.id === id && (!cause || message.params.cause === cause);
+const isUnlock = (id: string, cause?: string) => (message: RpcMessage) => message.method === UnlockedNotification.method && message.params.id === id && (!cause || message.params.cause === cause);
 
 test.before.each(() => {
   workspace = mkdtempSync(join(tmpdir(), 'ttm-watch-'));
@@ -74,7 +74,7 @@ test('done when: tensor.py written twice with 01_tensor markers, 00_setup and 02
   writeProgress({ modules: ['00_setup', '02_autograd'] });
   const sidecar = await watching();
   exportTwice('core/tensor.py', '01_tensor');
-  const note = Unlocked.params.parse((await sidecar.waitFor(isUnlock('perceptron'), 3000)).params);
+  const note = UnlockedNotification.params.parse((await sidecar.waitFor(isUnlock('perceptron'), 3000)).params);
   assert.is(note.cause, 'export');
   assert.is(note.seq, 1);
   await sleep(QUIET_MS);
@@ -115,14 +115,14 @@ test('__init__.py, _modidx.py, temporary files and files present at start trigge
   assert.equal(unlocks(sidecar), []);
   assert.not.ok(existsSync(progressFile()), 'reads never create the progress file');
 
-  const answer = Rescan.result.parse((await sidecar.request('milestones/rescan', {})).result);
+  const answer = RescanRequest.result.parse((await sidecar.request('milestones/rescan', {})).result);
   assert.equal(answer.recorded, ['00_setup', '01_tensor', '02_autograd']);
   assert.equal(answer.newlyUnlocked, ['perceptron']);
   assert.match(answer.text, 'Recorded from exported files: 00_setup, 01_tensor, 02_autograd.');
   assert.match(answer.text, 'MILESTONE UNLOCKED!');
   assert.is((await sidecar.waitFor(isUnlock('perceptron'), 2000)).params.cause, 'rescan');
   assert.equal(readProgress().completed_modules, ['00_setup', '01_tensor', '02_autograd']);
-  const again = Rescan.result.parse((await sidecar.request('milestones/rescan', {})).result);
+  const again = RescanRequest.result.parse((await sidecar.request('milestones/rescan', {})).result);
   assert.equal(again, { recorded: [], newlyUnlocked: [], text: 'No exported module that was not already completed.' });
   await sleep(QUIET_MS);
   assert.is(unlocks(sidecar).length, 1);
@@ -134,13 +134,13 @@ test("a second process's changes reach the watching sidecar as external notifica
   const terminal = bystander();
   await terminal.request('milestones/checkExport', { module: '01_tensor' });
   await terminal.request('milestones/checkExport', { module: '02_autograd' });
-  const external = Unlocked.params.parse((await editor.waitFor(isUnlock('perceptron'), 3000)).params);
+  const external = UnlockedNotification.params.parse((await editor.waitFor(isUnlock('perceptron'), 3000)).params);
   assert.is(external.cause, 'external');
   assert.is(external.seq, 1);
-  assert.is(Unlocked.params.parse((await terminal.waitFor(isUnlock('perceptron'), 1000)).params).cause, 'checkExport');
+  assert.is(UnlockedNotification.params.parse((await terminal.waitFor(isUnlock('perceptron'), 1000)).params).cause, 'checkExport');
 
   await terminal.request('milestones/markCompleted', { id: 'perceptron' });
-  const completed = Completed.params.parse((await editor.waitFor((message) => message.method === Completed.method, 3000)).params);
+  const completed = CompletedNotification.params.parse((await editor.waitFor((message) => message.method === CompletedNotification.method, 3000)).params);
   assert.equal([completed.id, completed.seq], ['perceptron', 2]);
 
   // The editor's own change: announced once, by the request, never again as external.
@@ -210,7 +210,7 @@ test("a deleted export is logged and un-completes nothing; reset re-locks, and t
   assert.match(logs(sidecar).find((line) => line.includes('tensor.py'))!, '01_tensor stays completed');
   assert.equal(readProgress().completed_modules, ['00_setup', '02_autograd', '01_tensor']);
 
-  const reset = Reset.result.parse((await sidecar.request('milestones/reset', { module: '1' })).result);
+  const reset = ResetRequest.result.parse((await sidecar.request('milestones/reset', { module: '1' })).result);
   assert.equal(reset, { module: '01_tensor', wasCompleted: true, relocked: ['perceptron'], text: '01_tensor is no longer completed. Locked again: perceptron.' });
   assert.equal(readProgress(), { completed_modules: ['00_setup', '02_autograd'], unlocked_milestones: [], completed_milestones: [] });
   exportTwice('core/tensor.py', '01_tensor');
@@ -231,7 +231,7 @@ test("tito's own progress.json: modules it adds are completions (cause export); 
   await sleep(QUIET_MS);
   assert.equal(readProgress().completed_modules, ['01_tensor', '02_autograd']);
   assert.equal(unlocks(sidecar), []);
-  const rescan = Rescan.result.parse((await sidecar.request('milestones/rescan', {})).result);
+  const rescan = RescanRequest.result.parse((await sidecar.request('milestones/rescan', {})).result);
   assert.equal([rescan.recorded, rescan.newlyUnlocked], [['00_setup'], ['perceptron']]);
 });
 
