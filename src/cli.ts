@@ -7,30 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
-import { rootUriUnusableText } from './core/messages.js';
-import { CancelledError, InvalidParamsError, MilestoneError, SettingError } from '../protocol/index.js';
+import { CLI_USAGE, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
+import { InvalidParamsError } from '../protocol/index.js';
+import { failure, UsageError } from './cli/errors.js';
 
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
 export const VERSION = typeof TINYTORCH_MILESTONES_VERSION === 'string' ? TINYTORCH_MILESTONES_VERSION : '0.0.0-dev';
 
-const USAGE = `Usage: tinytorch-milestones --stdio [options]           serve JSON-RPC on stdin/stdout
-       tinytorch-milestones COMMAND [options] [--json]
-
-Commands:
-  progress                 every milestone's status and what comes next
-  list                     the unlocked milestones and how to verify them
-  catalog                  the active catalog
-  check-export MODULE      record MODULE as completed and show what it unlocks
-  mark-completed ID        record milestone ID as completed without running it
-  run ID                   run milestone ID's verification (exit code: the run's)
-  rescan                   record every exported module found in the workspace
-  reset MODULE             un-complete MODULE and re-lock what needs it
-  validate-catalog FILE    check a catalog file and name every problem
-  repair                   start a fresh progress file, keeping a backup of the old one
-
-Options:
-  --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
-  --python PATH  --run-timeout-ms N  --json  --version  --help`;
 
 const OPTIONS = {
   stdio: { type: 'boolean' },
@@ -47,8 +30,6 @@ const OPTIONS = {
   clientProcessId: { type: 'string' },
 } as const;
 
-export class UsageError extends Error {}
-
 function flagSettings(values: Record<string, string | boolean | undefined>): Settings {
   const settings: { -readonly [K in keyof Settings]: Settings[K] } = {};
   if (typeof values['progress-file'] === 'string') settings.progressFile = values['progress-file'];
@@ -58,7 +39,7 @@ function flagSettings(values: Record<string, string | boolean | undefined>): Set
   if (typeof values.python === 'string') settings.python = values.python;
   if (typeof values['run-timeout-ms'] === 'string') {
     const timeout = Number(values['run-timeout-ms']);
-    if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(`--run-timeout-ms expects a positive whole number of milliseconds, received "${values['run-timeout-ms']}"`);
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new UsageError(runTimeoutFlagText(values['run-timeout-ms']));
     settings.runTimeoutMs = timeout;
   }
   return settings;
@@ -93,7 +74,7 @@ async function serve(flags: Settings): Promise<void> {
   const base = resolveConfig(configSources(flags));
   const [{ createStdioConnection }, { openServices }, { startServer }] = await Promise.all([
     import('./adapters/connection.js'),
-    import('./services.js'),
+    import('./cli/services.js'),
     import('./server.js'),
   ]);
   const stdio = createStdioConnection({ input: process.stdin, output: protocolOut, logger });
@@ -118,10 +99,10 @@ async function serve(flags: Settings): Promise<void> {
   });
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+async function dispatch(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${CLI_USAGE}\n`);
     return 0;
   }
   if (values.version) {
@@ -137,35 +118,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
   });
-  const { runCommand } = await import('./oneshot.js');
+  const { runCommand } = await import('./cli/oneshot.js');
   return runCommand({ positionals, json: values.json === true, config: resolveConfig(configSources(flags)), version: VERSION });
 }
 
-/** Expected failures and their exit codes: said in one sentence. Anything else is a bug, shown with its stack (70). */
-const EXPECTED_FAILURES: ReadonlyArray<readonly [(error: unknown) => boolean, number]> = [
-  [(error) => error instanceof MilestoneError && error.kind === 'catalog-invalid', 2], // a bad setting, like a bad flag
-  [(error) => error instanceof MilestoneError, 1],
-  [(error) => error instanceof UsageError || error instanceof InvalidParamsError || error instanceof SettingError, 2],
-  [(error) => error instanceof CancelledError, 130],
-];
-
-function failure(error: unknown): { text: string; exitCode: number } {
-  const expected = EXPECTED_FAILURES.find(([matches]) => matches(error));
-  if (expected) return { text: (error as Error).message, exitCode: expected[1] };
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (error instanceof Error && code?.startsWith('ERR_PARSE_ARGS')) {
-    return { text: code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `${error.message}\n\n${USAGE}` : error.message, exitCode: 2 };
-  }
-  return { text: error instanceof Error ? (error.stack ?? error.message) : String(error), exitCode: 70 };
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (error: unknown) => {
+/**
+ * The command's entry point (bin/ calls it): the exit status, or null when the sidecar decides when to exit.
+ * Failures are reported here, in one place: expected ones in one sentence, a bug with its stack.
+ */
+export async function main(argv: readonly string[]): Promise<number | null> {
+  try {
+    const code = await dispatch(argv);
+    return code >= 0 ? code : null;
+  } catch (error) {
     const { text, exitCode } = failure(error);
     process.stderr.write(`tinytorch-milestones: ${text}\n`);
-    process.exitCode = exitCode;
-  },
-);
+    return exitCode;
+  }
+}

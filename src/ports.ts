@@ -4,6 +4,7 @@ import type { ActiveCatalog } from './core/catalog.js';
 import type { Config } from './core/config.js';
 import type { PendingPanels } from './core/pending-panels.js';
 import type { Progress } from './core/progress.js';
+import type { RunCause } from './core/run-reason.js';
 
 export interface ProgressChange<T> {
   /** The progress as re-read under the lock, before the change. */
@@ -63,7 +64,7 @@ export interface RunJob {
   readonly onOutput: (chunk: { stream: 'stdout' | 'stderr'; text: string }) => void;
 }
 
-export type RunCause = 'passed' | 'failed' | 'returned-false' | 'not-collected' | 'timeout' | 'cancelled' | 'spawn-failed';
+export type { RunCause } from './core/run-reason.js';
 
 /** How a verification ended; a failure is an outcome, not a throw. */
 export interface RunOutcome {
@@ -80,6 +81,19 @@ export interface RunOutcome {
 
 export interface Runner {
   run(job: RunJob): Promise<RunOutcome>;
+}
+
+/** The adapters behind one configuration; rebuilt when `initialize` brings new settings. */
+export interface Services {
+  readonly context: HandlerContext;
+  /** Starts background work (watchers) once the client is ready for notifications. */
+  start(): void;
+  dispose(): Promise<void>;
+}
+
+/** The background watchers of one configuration (exports, tito's progress.json, the progress file). */
+export interface Watchers {
+  close(): Promise<void>;
 }
 
 export interface Logger {

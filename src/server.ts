@@ -24,6 +24,7 @@ import {
   type RequestDefinition,
 } from '../protocol/index.js';
 import { catalogLabel } from './core/catalog.js';
+import { afterShutdownText, cancelledText, INITIALIZE_TWICE_TEXT, requestFailedText, unknownMethodText } from './core/messages.js';
 import { catalog } from './handlers/catalog.js';
 import { checkExport } from './handlers/check-export.js';
 import { parseParams, type Handler } from './handlers/handler.js';
@@ -33,15 +34,7 @@ import { progress } from './handlers/progress.js';
 import { rescan } from './handlers/rescan.js';
 import { reset } from './handlers/reset.js';
 import { run } from './handlers/run.js';
-import type { HandlerContext, Logger } from './ports.js';
-
-/** The adapters behind one configuration; rebuilt when `initialize` brings new settings. */
-export interface Services {
-  readonly context: HandlerContext;
-  /** Starts background work (watchers) once the client is ready for notifications. */
-  start(): void;
-  dispose(): Promise<void>;
-}
+import type { Logger, Services } from './ports.js';
 
 export interface InitializeInfo {
   readonly initializationOptions: InitializationOptions;
@@ -88,9 +81,9 @@ function toResponseError(error: unknown, method: string, signal: AbortSignal, lo
   // A setting that cannot work is said in one sentence; it is not a bug, so no stack trace is logged.
   if (error instanceof SettingError) return new ResponseError(RpcErrorCode.InternalError, error.message);
   if (error instanceof InvalidParamsError) return new ResponseError(RpcErrorCode.InvalidParams, error.message, error.issues ? { issues: error.issues } : undefined);
-  if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, `${method} was cancelled`);
-  logger.error(`${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return new ResponseError(RpcErrorCode.InternalError, `${method} failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (signal.aborted || error instanceof CancelledError) return new ResponseError(RpcErrorCode.RequestCancelled, cancelledText(method));
+  logger.error(requestFailedText(method, error instanceof Error ? (error.stack ?? error.message) : String(error)));
+  return new ResponseError(RpcErrorCode.InternalError, requestFailedText(method, error instanceof Error ? error.message : String(error)));
 }
 
 export function startServer(options: ServerOptions): void {
@@ -106,7 +99,7 @@ export function startServer(options: ServerOptions): void {
     const params = parseParams(InitializeRequest, raw);
     // Settings swap only once: a second initialize could replace the services under a run that is going.
     // One that failed (a bad catalog, a bad rootUri) may be sent again.
-    if (initializeSucceeded) throw new ResponseError(RpcErrorCode.InvalidRequest, 'initialize was already received; it is sent once per connection');
+    if (initializeSucceeded) throw new ResponseError(RpcErrorCode.InvalidRequest, INITIALIZE_TWICE_TEXT);
     initializeReceived = true;
     const previous = await services;
     const next = options.openServices({
@@ -132,14 +125,14 @@ export function startServer(options: ServerOptions): void {
     if (token.isCancellationRequested || exiting) controller.abort();
     inFlight.add(controller);
     try {
-      if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, `${method} after shutdown: the server is shutting down`);
+      if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, afterShutdownText(method));
       if (method === InitializeRequest.method) return await initialize(raw);
       if (method === ShutdownRequest.method) {
         shutdownReceived = true;
         return null;
       }
       const found = routes.get(method);
-      if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, `Unknown method ${method}`);
+      if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, unknownMethodText(method));
       const params = parseParams(found.definition, raw);
       const { context } = await services;
       return await found.handle(params, context, controller.signal);

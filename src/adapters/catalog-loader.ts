@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MilestoneError } from '../../protocol/index.js';
+import { catalogInvalidText, catalogNotJsonText, catalogUnreadableText } from '../core/messages.js';
 import { builtinCatalog, checkCatalog, isBuiltinCatalogName, type ActiveCatalog, type CatalogCheck } from '../core/catalog.js';
 
 export async function checkCatalogFile(file: string): Promise<CatalogCheck & { source: string }> {
@@ -11,13 +12,13 @@ export async function checkCatalogFile(file: string): Promise<CatalogCheck & { s
     text = await readFile(source, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, source, problems: [code === 'ENOENT' ? `no such file` : `cannot be read (${code ?? String(error)})`] };
+    return { ok: false, source, problems: [catalogUnreadableText(code, String(error))] };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, source, problems: [`not valid JSON: ${(error as Error).message}`] };
+    return { ok: false, source, problems: [catalogNotJsonText((error as Error).message)] };
   }
   return { ...checkCatalog(value, source), source };
 }
@@ -28,7 +29,7 @@ export async function loadCatalog(spec: string): Promise<ActiveCatalog> {
   if (check.ok) return check.catalog;
   throw new MilestoneError(
     'catalog-invalid',
-    `The catalog ${check.source} is invalid (built-in names are "seed" and "tinytorch"): ${check.problems.join('; ')}`,
+    catalogInvalidText(check.source, check.problems),
     { source: check.source, problems: check.problems },
   );
 }

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Runner, RunJob, RunOutcome } from '../ports.js';
 import { runChild, type ChildResult } from './run-child.js';
-import * as say from './run-messages.js';
+import { runDetail } from '../core/messages.js';
+import { runCause, type RunReason } from '../core/run-reason.js';
 import { LineBuffer, OutputTail, stripAnsi } from './run-output.js';
 
 export interface RunnerOptions {
@@ -62,8 +63,11 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
     durationMs: Math.round(performance.now() - started),
     outputTail: tail.text,
   });
-  const refused = (detail: string) => finish({ passed: false, exitCode: null, signal: null, cause: 'spawn-failed', detail });
-  if (!isDirectory(job.workspace)) return refused(say.workspaceMissing(job.workspace));
+  /** The outcome for a reason: its cause for clients, its sentence for people. */
+  const end = (passed: boolean, exitCode: number | null, signal: string | null, reason: RunReason) =>
+    finish({ passed, exitCode, signal, cause: runCause(reason), detail: runDetail(reason) });
+  const refused = (reason: RunReason) => end(false, null, null, reason);
+  if (!isDirectory(job.workspace)) return refused({ kind: 'workspace-missing', workspace: job.workspace });
 
   /** Runs one child, line-buffering its output into onOutput, the tail and the scan. */
   const child = async (args: string[], input: string | null, env: Record<string, string>): Promise<ChildResult> => {
@@ -94,9 +98,9 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
   /** The outcome of a child that did not simply exit: not started, timed out or cancelled. */
   const interrupted = (result: ChildResult): RunOutcome | null => {
     const { exitCode, signal } = result;
-    if (result.spawnError) return refused(say.spawnFailed(job.python, result.spawnError.code, result.spawnError.message));
-    if (result.stopped === 'timeout') return finish({ passed: false, exitCode, signal, cause: 'timeout', detail: say.timedOut(job.timeoutMs) });
-    if (result.stopped === 'cancelled') return finish({ passed: false, exitCode, signal, cause: 'cancelled', detail: say.CANCELLED });
+    if (result.spawnError) return refused({ kind: 'spawn-failed', python: job.python, code: result.spawnError.code, message: result.spawnError.message });
+    if (result.stopped === 'timeout') return end(false, exitCode, signal, { kind: 'timeout', timeoutMs: job.timeoutMs });
+    if (result.stopped === 'cancelled') return end(false, exitCode, signal, { kind: 'cancelled' });
     return null;
   };
 
@@ -107,7 +111,7 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
     const env: Record<string, string> = {};
     if (job.honestReturns) {
       const dir = pytestPluginDir();
-      if (dir === null) return refused(say.pluginMissing(PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url)))));
+      if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
       args.push('-p', PLUGIN_MODULE);
       env.PYTHONPATH = [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
     }
@@ -115,13 +119,13 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
     const early = interrupted(result);
     if (early) return early;
     const { exitCode, signal } = result;
-    if (exitCode === 0) return finish({ passed: true, exitCode, signal, cause: 'passed', detail: say.pytestPassed(node) });
+    if (exitCode === 0) return end(true, exitCode, signal, { kind: 'pytest-passed', node });
     if (exitCode === 4 || exitCode === 5 || (exitCode === 2 && scan.collectionErrors)) {
       const reason = scan.reason ?? scan.errorLine ?? (exitCode === 5 ? 'no test matched it' : null);
-      return finish({ passed: false, exitCode, signal, cause: 'not-collected', detail: say.notCollected(node, reason, exitCode) });
+      return end(false, exitCode, signal, { kind: 'not-collected', node, reason, exitCode });
     }
-    if (scan.returnedFalse) return finish({ passed: false, exitCode, signal, cause: 'returned-false', detail: say.returnedFalse(node) });
-    return finish({ passed: false, exitCode, signal, cause: 'failed', detail: say.exitedWith(`pytest ${node}`, exitCode, signal) });
+    if (scan.returnedFalse) return end(false, exitCode, signal, { kind: 'returned-false', node });
+    return end(false, exitCode, signal, { kind: 'exited', what: `pytest ${node}`, exitCode, signal });
   }
 
   let last: ChildResult | null = null;
@@ -130,10 +134,10 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
     const early = interrupted(last);
     if (early) return early;
     if (last.exitCode !== 0) {
-      return finish({ passed: false, exitCode: last.exitCode, signal: last.signal, cause: 'failed', detail: say.exitedWith(script, last.exitCode, last.signal) });
+      return end(false, last.exitCode, last.signal, { kind: 'exited', what: script, exitCode: last.exitCode, signal: last.signal });
     }
   }
-  return finish({ passed: true, exitCode: last?.exitCode ?? 0, signal: null, cause: 'passed', detail: say.scriptsPassed(verify.scripts) });
+  return end(true, last?.exitCode ?? 0, null, { kind: 'scripts-passed', scripts: verify.scripts });
 }
 
 function isDirectory(path: string): boolean {

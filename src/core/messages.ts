@@ -1,6 +1,27 @@
 // Every sentence the sidecar says to a person: unlock panels and the plain-text renderings of results.
 import type { CatalogMilestone, MilestoneProgress, UnlockedTest, Verify } from '../../protocol/index.js';
 import type { ProgressView } from './rules.js';
+import { unreachable, type RunReason } from './run-reason.js';
+
+/** The command line's help (`--help`, and after an unknown option). */
+export const CLI_USAGE = `Usage: tinytorch-milestones --stdio [options]           serve JSON-RPC on stdin/stdout
+       tinytorch-milestones COMMAND [options] [--json]
+
+Commands:
+  progress                 every milestone's status and what comes next
+  list                     the unlocked milestones and how to verify them
+  catalog                  the active catalog
+  check-export MODULE      record MODULE as completed and show what it unlocks
+  mark-completed ID        record milestone ID as completed without running it
+  run ID                   run milestone ID's verification (exit code: the run's)
+  rescan                   record every exported module found in the workspace
+  reset MODULE             un-complete MODULE and re-lock what needs it
+  validate-catalog FILE    check a catalog file and name every problem
+  repair                   start a fresh progress file, keeping a backup of the old one
+
+Options:
+  --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
+  --python PATH  --run-timeout-ms N  --json  --version  --help`;
 
 /** The original's unlock message, to the byte. */
 export function unlockMessage(milestone: CatalogMilestone): string {
@@ -140,4 +161,153 @@ export function watchingText(watched: { exports: string | null; titoProgress: st
     `the progress file ${watched.progressFile}`,
   ];
   return `Watching ${parts.join(', ')}.`;
+}
+
+// ---- runs: why a verification ended (RunOutcome.detail) ----
+
+/** Ends a sentence that may already end with its own punctuation. */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 120) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+/** One sentence for a person: why a run passed or failed. */
+export function runDetail(reason: RunReason): string {
+  switch (reason.kind) {
+    case 'pytest-passed':
+      return `pytest passed ${reason.node}.`;
+    case 'scripts-passed':
+      return reason.scripts.length === 1 ? `${reason.scripts[0]} exited with code 0.` : `All ${reason.scripts.length} scripts exited with code 0.`;
+    case 'exited':
+      return reason.signal !== null ? `${reason.what} was ended by ${reason.signal}.` : `${reason.what} failed with exit code ${reason.exitCode}.`;
+    case 'returned-false':
+      return `${reason.node} returned False, which counts as a failure when honest returns are on.`;
+    case 'not-collected':
+      return `pytest could not collect ${reason.node}: ${sentence(reason.reason ?? `pytest exited with code ${reason.exitCode} before running it`)}`;
+    case 'timeout':
+      return `The run did not finish within ${formatDuration(reason.timeoutMs)}, so it was stopped along with every process it started.`;
+    case 'cancelled':
+      return 'The run was cancelled, and every process it started was stopped.';
+    case 'spawn-failed':
+      if (reason.code === 'ENOENT') return `Could not start Python "${reason.python}": it was not found (set the python option, --python or TINYTORCH_PYTHON).`;
+      if (reason.code === 'EACCES') return `Could not start Python "${reason.python}": permission denied.`;
+      return `Could not start Python "${reason.python}": ${sentence(reason.message.split('\n')[0] ?? reason.code)}`;
+    case 'workspace-missing':
+      return `Could not run in the workspace ${reason.workspace}: it is not an existing folder.`;
+    case 'plugin-missing':
+      return `The honest-returns pytest plugin is missing from this installation (looked in ${reason.looked.join(', ')}).`;
+    default:
+      return unreachable(reason);
+  }
+}
+
+// ---- the command line ----
+
+export function runTimeoutFlagText(received: string): string {
+  return `--run-timeout-ms expects a positive whole number of milliseconds, received "${received}"`;
+}
+
+export function unknownCommandText(name: string): string {
+  return `unknown command "${name}"; try --help`;
+}
+
+export function commandArgumentsText(name: string, expected: readonly string[], received: readonly string[]): string {
+  return `${name} takes ${expected.length ? expected.join(' ') : 'no arguments'}; received ${received.length ? received.join(' ') : 'none'}`;
+}
+
+export function catalogText(result: { name: string; source: string; milestones: readonly { id: string; name: string; requires: readonly string[] }[]; modules: readonly unknown[] }): string {
+  const lines = [`Catalog ${result.name} (${result.source}): ${result.milestones.length} milestones, ${result.modules.length} modules`, ''];
+  for (const milestone of result.milestones) lines.push(`${milestone.id}  ${milestone.name}  requires ${milestone.requires.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function validCatalogText(source: string, catalog: { name: string; milestones: readonly unknown[]; moduleIds: readonly string[] }): string {
+  return `${source}: a valid catalog "${catalog.name}" with ${catalog.milestones.length} milestones and ${catalog.moduleIds.length} modules.`;
+}
+
+export function invalidCatalogText(source: string, problems: readonly string[]): string {
+  return [`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, ...problems.map((problem) => `  - ${problem}`)].join('\n');
+}
+
+export function repairedText(path: string, backup: string | null): string {
+  return backup ? `Started a fresh progress file at ${path}; the old one is kept at ${backup}.` : `Started a fresh progress file at ${path}.`;
+}
+
+// ---- the protocol and the sidecar's log ----
+
+export function invalidParamsText(method: string, issues: string): string {
+  return `Invalid params for ${method}: ${issues}`;
+}
+
+export function unknownMilestoneText(id: string, catalog: string, known: readonly string[]): string {
+  return `unknown milestone "${id}": the ${catalog} catalog has ${known.join(', ')}`;
+}
+
+export function unknownMethodText(method: string): string {
+  return `Unknown method ${method}`;
+}
+
+export const INITIALIZE_TWICE_TEXT = 'initialize was already received; it is sent once per connection';
+
+export function afterShutdownText(method: string): string {
+  return `${method} after shutdown: the server is shutting down`;
+}
+
+export function cancelledText(method: string): string {
+  return `${method} was cancelled`;
+}
+
+/** A bug: the request failed for a reason nobody expected. */
+export function requestFailedText(method: string, detail: string): string {
+  return `${method} failed: ${detail}`;
+}
+
+export function watchingFailedText(detail: string): string {
+  return `watching failed to start: ${detail}`;
+}
+
+export function watchErrorText(path: string | null, detail: string): string {
+  return `watching ${path}: ${detail}`;
+}
+
+export function progressFileUnreadText(detail: string): string {
+  return `the progress file changed but was not read: ${detail}`;
+}
+
+export function verifyingTitle(milestone: CatalogMilestone): string {
+  return `Verifying ${milestone.name}`;
+}
+
+/** The last `$/progress` message of a run. */
+export const RUN_PROGRESS_END = { cancelled: 'Cancelled', passed: 'Passed', failed: 'Failed' } as const;
+
+// ---- catalogs and module names ----
+
+/** Why a catalog file could not be read, as one of its problems. */
+export function catalogUnreadableText(code: string | undefined, detail: string): string {
+  return code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? detail})`;
+}
+
+export function catalogNotJsonText(detail: string): string {
+  return `not valid JSON: ${detail}`;
+}
+
+export function catalogInvalidText(source: string, problems: readonly string[]): string {
+  return `The catalog ${source} is invalid (built-in names are "seed" and "tinytorch"): ${problems.join('; ')}`;
+}
+
+export function moduleRefInvalidText(ref: string): string {
+  return `expected a module name like "01_tensor" or a module number like "1", received ${JSON.stringify(ref.slice(0, 80))}`;
+}
+
+export function moduleNumberUnknownText(ref: string, catalog: string, moduleIds: readonly string[]): string {
+  return `module number "${ref}" matches no module of the ${catalog} catalog (${moduleIds.join(', ')}); give its full name like "01_tensor"`;
+}
+
+export function moduleNumberAmbiguousText(ref: string, catalog: string, matches: readonly string[]): string {
+  return `module number "${ref}" is ambiguous in the ${catalog} catalog (${matches.join(', ')}); give its full name`;
 }

@@ -1,21 +1,22 @@
 // Module references: canonical names pass, bare numbers resolve through the catalog's module list.
 import { BARE_MODULE_NUMBER, CANONICAL_MODULE } from '../../protocol/index.js';
 import { catalogLabel, type ActiveCatalog } from './catalog.js';
+import { moduleNumberAmbiguousText, moduleNumberUnknownText, moduleRefInvalidText } from './messages.js';
 
 export type ModuleResolution = { ok: true; module: string } | { ok: false; message: string };
 
 export function resolveModule(catalog: ActiveCatalog, ref: string): ModuleResolution {
   if (CANONICAL_MODULE.test(ref)) return { ok: true, module: ref };
   if (!BARE_MODULE_NUMBER.test(ref)) {
-    return { ok: false, message: `expected a module name like "01_tensor" or a module number like "1", received ${JSON.stringify(ref.slice(0, 80))}` };
+    return { ok: false, message: moduleRefInvalidText(ref) };
   }
   const prefix = `${ref.padStart(2, '0')}_`;
   const matches = catalog.moduleIds.filter((id) => id.startsWith(prefix));
   if (matches.length === 1 && matches[0]) return { ok: true, module: matches[0] };
   if (matches.length === 0) {
-    return { ok: false, message: `module number "${ref}" matches no module of the ${catalogLabel(catalog)} catalog (${catalog.moduleIds.join(', ')}); give its full name like "01_tensor"` };
+    return { ok: false, message: moduleNumberUnknownText(ref, catalogLabel(catalog), catalog.moduleIds) };
   }
-  return { ok: false, message: `module number "${ref}" is ambiguous in the ${catalogLabel(catalog)} catalog (${matches.join(', ')}); give its full name` };
+  return { ok: false, message: moduleNumberAmbiguousText(ref, catalogLabel(catalog), matches) };
 }
 
 /** Module ids by number, for tito's own progress file (`"completed_modules": ["01", "02"]`). */

@@ -3,7 +3,7 @@ import type { CheckExportRequest } from '../../protocol/index.js';
 import { checkExportText, unlockMessage } from '../core/messages.js';
 import { claimPanels, forgetPanels } from '../core/pending-panels.js';
 import { recordModule } from '../core/rules.js';
-import { announceChange } from '../announcer.js';
+import { announceChange } from './announcer.js';
 import { requireModule, type Handler } from './handler.js';
 
 export const checkExport: Handler<typeof CheckExportRequest> = async (params, context) => {

@@ -4,6 +4,7 @@ import type { ParamsOf, RequestDefinition, ResultOf } from '../../protocol/index
 import { InvalidParamsError, MilestoneError } from '../../protocol/index.js';
 import type { CatalogMilestone } from '../../protocol/index.js';
 import { catalogLabel } from '../core/catalog.js';
+import { invalidParamsText, unknownMilestoneText } from '../core/messages.js';
 import { resolveModule } from '../core/modules.js';
 import type { HandlerContext } from '../ports.js';
 
@@ -11,7 +12,7 @@ import type { HandlerContext } from '../ports.js';
 export function parseParams<D extends RequestDefinition<z.ZodType, z.ZodType>>(definition: D, raw: unknown): z.output<D['params']> {
   const parsed = definition.params.safeParse(raw === undefined || raw === null ? {} : raw);
   if (parsed.success) return parsed.data as z.output<D['params']>;
-  throw new InvalidParamsError(`Invalid params for ${definition.method}: ${z.prettifyError(parsed.error)}`, parsed.error.issues);
+  throw new InvalidParamsError(invalidParamsText(definition.method, z.prettifyError(parsed.error)), parsed.error.issues);
 }
 
 export type Handler<D> = (params: ParamsOf<D>, context: HandlerContext, signal: AbortSignal) => Promise<ResultOf<D>>;
@@ -25,8 +26,8 @@ export function requireModule(context: HandlerContext, ref: string): string {
 export function requireMilestone(context: HandlerContext, id: string): CatalogMilestone {
   const milestone = context.catalog.milestone(id);
   if (!milestone) {
-    const known = context.catalog.milestones.map((candidate) => candidate.id).join(', ');
-    throw new MilestoneError('unknown-milestone', `unknown milestone "${id}": the ${catalogLabel(context.catalog)} catalog has ${known}`, { id });
+    const known = context.catalog.milestones.map((candidate) => candidate.id);
+    throw new MilestoneError('unknown-milestone', unknownMilestoneText(id, catalogLabel(context.catalog), known), { id });
   }
   return milestone;
 }

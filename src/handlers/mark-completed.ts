@@ -2,7 +2,7 @@
 import type { MarkCompletedRequest } from '../../protocol/index.js';
 import { alreadyCompletedMessage, completedMessage } from '../core/messages.js';
 import { completeMilestone } from '../core/rules.js';
-import { announceChange } from '../announcer.js';
+import { announceChange } from './announcer.js';
 import { requireMilestone, type Handler } from './handler.js';
 
 export const markCompleted: Handler<typeof MarkCompletedRequest> = async (params, context) => {

@@ -2,7 +2,7 @@
 import type { RescanRequest } from '../../protocol/index.js';
 import { rescanText, unlockMessage } from '../core/messages.js';
 import { recordModules } from '../core/rules.js';
-import { announceChange } from '../announcer.js';
+import { announceChange } from './announcer.js';
 import type { Handler } from './handler.js';
 
 export const rescan: Handler<typeof RescanRequest> = async (_params, context) => {

@@ -3,7 +3,7 @@ import type { ResetRequest } from '../../protocol/index.js';
 import { resetText } from '../core/messages.js';
 import { forgetPanels } from '../core/pending-panels.js';
 import { resetModule } from '../core/rules.js';
-import { announceChange } from '../announcer.js';
+import { announceChange } from './announcer.js';
 import { requireModule, type Handler } from './handler.js';
 
 export const reset: Handler<typeof ResetRequest> = async (params, context) => {

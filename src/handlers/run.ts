@@ -1,9 +1,9 @@
 // milestones/run: verify a milestone by running it, streaming its output; a pass completes the milestone.
 import { CancelledError, MilestoneError, type RunRequest } from '../../protocol/index.js';
 import { createOutputThrottle } from '../core/output-throttle.js';
-import { lockedText, noWorkspaceText, runCancelledText, runInProgressText, runText } from '../core/messages.js';
+import { lockedText, noWorkspaceText, RUN_PROGRESS_END, runCancelledText, runInProgressText, runText, verifyingTitle } from '../core/messages.js';
 import { canRun, completeMilestone, missingModules } from '../core/rules.js';
-import { announceChange } from '../announcer.js';
+import { announceChange } from './announcer.js';
 import { requireMilestone, type Handler } from './handler.js';
 
 const timers = {
@@ -42,7 +42,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
     },
   });
   try {
-    progress({ kind: 'begin', title: `Verifying ${milestone.name}` });
+    progress({ kind: 'begin', title: verifyingTitle(milestone) });
     const runner = await context.runner();
     const outcome = await runner.run({
       milestone,
@@ -56,7 +56,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
     throttle.close();
     // A cancelled run is answered -32800 by the server (the signal is aborted); its group is already gone.
     if (outcome.cause === 'cancelled' || signal.aborted) {
-      progress({ kind: 'end', message: 'Cancelled' });
+      progress({ kind: 'end', message: RUN_PROGRESS_END.cancelled });
       throw new CancelledError(outcome.detail);
     }
     let newlyCompleted = false;
@@ -68,7 +68,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
       announceChange(context.announcer, change, 'checkExport');
       newlyCompleted = change.value;
     }
-    progress({ kind: 'end', message: outcome.passed ? 'Passed' : 'Failed' });
+    progress({ kind: 'end', message: outcome.passed ? RUN_PROGRESS_END.passed : RUN_PROGRESS_END.failed });
     return {
       id: milestone.id,
       passed: outcome.passed,

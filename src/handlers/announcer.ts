@@ -1,10 +1,10 @@
 // Announces each unlock and completion once per connection, by diffing every progress it is shown.
-import type { UnlockCause } from '../protocol/index.js';
-import type { ActiveCatalog } from './core/catalog.js';
-import { completedMessage, unlockMessage } from './core/messages.js';
-import type { Progress } from './core/progress.js';
-import { transitions } from './core/rules.js';
-import type { Announcer, Notifier, ProgressChange } from './ports.js';
+import type { UnlockCause } from '../../protocol/index.js';
+import type { ActiveCatalog } from '../core/catalog.js';
+import { completedMessage, unlockMessage } from '../core/messages.js';
+import type { Progress } from '../core/progress.js';
+import { transitions } from '../core/rules.js';
+import type { Announcer, Notifier, ProgressChange } from '../ports.js';
 
 /** `baseline` is the progress the client is assumed to know already (the file at start-up); null: take the first one seen. */
 export function createAnnouncer(catalog: ActiveCatalog, notifier: Notifier, baseline: Progress | null): Announcer {

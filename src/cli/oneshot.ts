@@ -1,32 +1,26 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
-import { CatalogRequest, CheckExportRequest, ListRequest, MarkCompletedRequest, ProgressRequest, RescanRequest, ResetRequest, RunRequest, type CatalogResult, type ResultOf } from '../protocol/index.js';
-import { checkCatalogFile } from './adapters/catalog-loader.js';
-import { createStderrLogger } from './adapters/logger.js';
-import { createFileStore } from './adapters/store.js';
-import type { Config } from './core/config.js';
-import { LAST_OUTPUT_HEADING } from './core/messages.js';
-import { catalog } from './handlers/catalog.js';
-import { checkExport } from './handlers/check-export.js';
-import { parseParams, type Handler } from './handlers/handler.js';
-import { list } from './handlers/list.js';
-import { markCompleted } from './handlers/mark-completed.js';
-import { progress } from './handlers/progress.js';
-import { rescan } from './handlers/rescan.js';
-import { reset } from './handlers/reset.js';
-import { run } from './handlers/run.js';
-import type { Notifier } from './ports.js';
+import { CatalogRequest, CheckExportRequest, ListRequest, MarkCompletedRequest, ProgressRequest, RescanRequest, ResetRequest, RunRequest, type ResultOf } from '../../protocol/index.js';
+import { checkCatalogFile } from '../adapters/catalog-loader.js';
+import { createStderrLogger } from '../adapters/logger.js';
+import { createFileStore } from '../adapters/store.js';
+import type { Config } from '../core/config.js';
+import { catalogText, commandArgumentsText, invalidCatalogText, LAST_OUTPUT_HEADING, repairedText, unknownCommandText, validCatalogText } from '../core/messages.js';
+import { catalog } from '../handlers/catalog.js';
+import { checkExport } from '../handlers/check-export.js';
+import { parseParams, type Handler } from '../handlers/handler.js';
+import { list } from '../handlers/list.js';
+import { markCompleted } from '../handlers/mark-completed.js';
+import { progress } from '../handlers/progress.js';
+import { rescan } from '../handlers/rescan.js';
+import { reset } from '../handlers/reset.js';
+import { run } from '../handlers/run.js';
+import type { Notifier } from '../ports.js';
+import { UsageError } from './errors.js';
 import { openServices } from './services.js';
-import { UsageError } from './cli.js';
 
 interface Command {
   readonly args: readonly string[];
   readonly run: (args: readonly string[], config: Config) => Promise<{ json: unknown; text: string; exitCode?: number }>;
-}
-
-function catalogText(result: CatalogResult): string {
-  const lines = [`Catalog ${result.name} (${result.source}): ${result.milestones.length} milestones, ${result.modules.length} modules`, ''];
-  for (const milestone of result.milestones) lines.push(`${milestone.id}  ${milestone.name}  requires ${milestone.requires.join(', ')}`);
-  return lines.join('\n');
 }
 
 /** A terminal has no pop-ups: notifications are dropped, run output is streamed as it comes. */
@@ -84,12 +78,12 @@ const COMMANDS: Record<string, Command> = {
         const { catalog: valid } = check;
         return {
           json: { valid: true, source: check.source, problems: [] },
-          text: `${check.source}: a valid catalog "${valid.name}" with ${valid.milestones.length} milestones and ${valid.moduleIds.length} modules.`,
+          text: validCatalogText(check.source, valid),
         };
       }
       return {
         json: { valid: false, source: check.source, problems: check.problems },
-        text: [`${check.source}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}`, ...check.problems.map((problem) => `  - ${problem}`)].join('\n'),
+        text: invalidCatalogText(check.source, check.problems),
         exitCode: 1,
       };
     },
@@ -101,7 +95,7 @@ const COMMANDS: Record<string, Command> = {
       const { backup } = await store.repair();
       return {
         json: { path: config.progressFile, backup },
-        text: backup ? `Started a fresh progress file at ${config.progressFile}; the old one is kept at ${backup}.` : `Started a fresh progress file at ${config.progressFile}.`,
+        text: repairedText(config.progressFile, backup),
       };
     },
   },
@@ -110,9 +104,9 @@ const COMMANDS: Record<string, Command> = {
 export async function runCommand(options: { positionals: readonly string[]; json: boolean; config: Config; version: string }): Promise<number> {
   const [name = 'progress', ...args] = options.positionals;
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; try --help`);
+  if (!command) throw new UsageError(unknownCommandText(name));
   if (args.length !== command.args.length) {
-    throw new UsageError(`${name} takes ${command.args.length ? command.args.join(' ') : 'no arguments'}; received ${args.length ? args.join(' ') : 'none'}`);
+    throw new UsageError(commandArgumentsText(name, command.args, args));
   }
   const outcome = await command.run(args, options.config);
   process.stdout.write(`${options.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);

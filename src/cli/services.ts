@@ -1,12 +1,11 @@
 // Builds the adapters behind one configuration: catalog, store, announcer, lazily the runner and watchers.
-import type { Config } from './core/config.js';
-import { loadCatalog } from './adapters/catalog-loader.js';
-import { createFileStore } from './adapters/store.js';
-import { scanWorkspace } from './adapters/workspace-scan.js';
-import { createAnnouncer } from './announcer.js';
-import type { HandlerContext, Logger, Notifier, Runner } from './ports.js';
-import type { Services } from './server.js';
-import type { Watchers } from './watchers.js';
+import type { Config } from '../core/config.js';
+import { watchingFailedText } from '../core/messages.js';
+import { loadCatalog } from '../adapters/catalog-loader.js';
+import { createFileStore } from '../adapters/store.js';
+import { scanWorkspace } from '../adapters/workspace-scan.js';
+import { createAnnouncer } from '../handlers/announcer.js';
+import type { HandlerContext, Logger, Notifier, Runner, Services, Watchers } from '../ports.js';
 
 export interface ServicesOptions {
   readonly config: Config;
@@ -28,7 +27,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     notifier,
     announcer: createAnnouncer(catalog, notifier, baseline),
     scanWorkspace: () => scanWorkspace(config, catalog),
-    runner: () => (runner ??= import('./adapters/runner.js').then((module) => module.createRunner())),
+    runner: () => (runner ??= import('../adapters/runner.js').then((module) => module.createRunner())),
     runsInProgress: new Set(),
     logger,
     now: () => Date.now(),
@@ -43,7 +42,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
       watchers = import('./watchers.js')
         .then(({ startWatchers }) => (disposed ? null : startWatchers(context)))
         .catch((error: unknown) => {
-          notifier.log('error', `watching failed to start: ${error instanceof Error ? error.message : String(error)}`);
+          notifier.log('error', watchingFailedText(error instanceof Error ? error.message : String(error)));
           return null;
         });
     },

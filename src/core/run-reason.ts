@@ -1,0 +1,44 @@
+// Why a verification run ended, as data: the runner reports a reason, messages.ts words it, the wire gets its cause.
+
+/** Why a run ended; `runDetail` (messages.ts) says it in one sentence. */
+export type RunReason =
+  | { readonly kind: 'pytest-passed'; readonly node: string }
+  | { readonly kind: 'scripts-passed'; readonly scripts: readonly string[] }
+  /** `what` is `pytest <node>` or a script's path. */
+  | { readonly kind: 'exited'; readonly what: string; readonly exitCode: number | null; readonly signal: string | null }
+  | { readonly kind: 'returned-false'; readonly node: string }
+  | { readonly kind: 'not-collected'; readonly node: string; readonly reason: string | null; readonly exitCode: number | null }
+  | { readonly kind: 'timeout'; readonly timeoutMs: number }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'spawn-failed'; readonly python: string; readonly code: string; readonly message: string }
+  | { readonly kind: 'workspace-missing'; readonly workspace: string }
+  | { readonly kind: 'plugin-missing'; readonly looked: readonly string[] };
+
+export type RunCause = 'passed' | 'failed' | 'returned-false' | 'not-collected' | 'timeout' | 'cancelled' | 'spawn-failed';
+
+/** The coarse cause a client sees for each reason. */
+export function runCause(reason: RunReason): RunCause {
+  switch (reason.kind) {
+    case 'pytest-passed':
+    case 'scripts-passed':
+      return 'passed';
+    case 'exited':
+      return 'failed';
+    case 'returned-false':
+    case 'not-collected':
+    case 'timeout':
+    case 'cancelled':
+    case 'spawn-failed':
+      return reason.kind;
+    case 'workspace-missing':
+    case 'plugin-missing':
+      return 'spawn-failed';
+    default:
+      return unreachable(reason);
+  }
+}
+
+/** Makes a switch exhaustive: a new kind that is not handled is a type error. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled case ${JSON.stringify(value)}`);
+}
