@@ -10,6 +10,7 @@ import type { RunJob, RunOutcome } from '../../src/ports.js';
 import { createRunner, pytestPluginDir } from '../../src/adapters/runner.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
 import { isAlive, isGoneWithin } from '../helpers/process.js';
+import { scaled } from '../helpers/time.js';
 import { withTimeout } from '../helpers/timeout.js';
 
 const FIXTURES: Record<string, string> = {
@@ -137,7 +138,8 @@ const text = (chunks: Run['chunks'], stream: 'stdout' | 'stderr') => stripAnsi(c
 const node = (name: string) => ({ pytest: `tests/test_milestones.py::${name}` });
 
 
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+async function waitFor(condition: () => boolean, unscaledMs: number): Promise<void> {
+  const ms = scaled(unscaledMs);
   for (let waited = 0; !condition(); waited += 50) {
     if (waited >= ms) throw new Error(`gave up waiting after ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -219,7 +221,7 @@ test('a time limit beyond what a timer holds (over 24.8 days) does not stop the 
 test('a test that sleeps forever is stopped at the time limit', async () => {
   const { outcome, elapsedMs } = await run(node('test_sleeps_forever'), { timeoutMs: 2000 });
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode, outcome.signal], [false, 'timeout', null, 'SIGTERM']);
-  assert.ok(elapsedMs < 5000, `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < scaled(5000), `answered after ${elapsedMs} ms`);
   assert.ok(outcome.durationMs >= 2000, `durationMs ${outcome.durationMs}`);
   assert.is(outcome.detail, 'The run did not finish within 2 s, so it was stopped along with every process it started.');
 });
@@ -235,7 +237,7 @@ test('a test that ignores SIGTERM is killed after the grace period', async () =>
   const { outcome } = await running;
   assert.equal([outcome.cause, outcome.signal], ['cancelled', 'SIGKILL']);
   const answeredAfter = Date.now() - abortedAt;
-  assert.ok(answeredAfter >= 500 && answeredAfter < 3000, `answered ${answeredAfter} ms after the cancel`);
+  assert.ok(answeredAfter >= 500 && answeredAfter < scaled(3000), `answered ${answeredAfter} ms after the cancel`);
 });
 
 test('a timeout kills the grandchildren too', async () => {
@@ -245,7 +247,7 @@ test('a timeout kills the grandchildren too', async () => {
   assert.ok(isAlive(pid));
   const { outcome, elapsedMs } = await running;
   assert.is(outcome.cause, 'timeout');
-  assert.ok(elapsedMs < 7000, `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < scaled(7000), `answered after ${elapsedMs} ms`);
   assert.ok(await gone(pid), `grandchild ${pid} survived`);
 });
 
@@ -258,7 +260,7 @@ test('a cancel kills the whole group and answers at once', async () => {
   controller.abort();
   const { outcome } = await running;
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode, outcome.signal], [false, 'cancelled', null, 'SIGTERM']);
-  assert.ok(Date.now() - abortedAt < 3000, `answered ${Date.now() - abortedAt} ms after the cancel`);
+  assert.ok(Date.now() - abortedAt < scaled(3000), `answered ${Date.now() - abortedAt} ms after the cancel`);
   assert.ok(await gone(pid), `grandchild ${pid} survived`);
 });
 
@@ -274,7 +276,7 @@ test('a passing test that leaves a grandchild holding the pipes still answers, a
   const { outcome, elapsedMs } = await run(node('test_leaves_grandchild_behind'));
   const pid = await grandchildPid();
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [true, 'passed', 0]);
-  assert.ok(elapsedMs < 5000, `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < scaled(5000), `answered after ${elapsedMs} ms`);
   assert.ok(await gone(pid), `grandchild ${pid} survived`);
 });
 
@@ -306,7 +308,7 @@ test('a script that asks with no stdin given fails at once instead of waiting', 
   const { outcome, elapsedMs } = await run({ scripts: ['scripts/asks_twice.py'] });
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [false, 'failed', 1]);
   assert.match(outcome.outputTail, /EOFError/);
-  assert.ok(elapsedMs < 3000, `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < scaled(3000), `answered after ${elapsedMs} ms`);
 });
 
 test('outputTail keeps the last 4 KiB of UTF-8 at most', async () => {
@@ -330,7 +332,7 @@ test('a progress bar that never ends its line (19 MB of \\r updates) streams in 
   const stdout = text(chunks, 'stdout');
   assert.ok(stdout.startsWith('\rtraining 000000/400000') && stdout.endsWith('training 399999/400000 loss=0.1234 [###################]\ndone\n'), 'nothing is lost before the throttle');
   assert.is(stdout.split('\r').length, 400_001);
-  assert.ok(elapsedMs < 5000, `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < scaled(5000), `answered after ${elapsedMs} ms`);
 });
 
 test('a Python that does not exist is an outcome, not a throw', async () => {

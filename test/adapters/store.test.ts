@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scaled } from '../helpers/time.js';
 import { withTimeout } from '../helpers/timeout.js';
 import { MilestoneError } from '../../protocol/index.js';
 import { createFileStore } from '../../src/adapters/store.js';
@@ -368,18 +369,19 @@ test('a lock left by a killed process is taken over at once; a live holder is wa
   holder.kill('SIGKILL');
   const ended = await withTimeout(exited(holder), 5_000, 'the killed holder to exit');
   assert.is(ended.signal, 'SIGKILL');
+  // The waiter may take the dead holder's lock over at once, even before this line runs: nothing is asserted about
+  // the lock file between the kill and the update (asserting it is still there failed under load).
   const diedAt = performance.now();
-  assert.ok(existsSync(lockPath), 'the dead holder left its lock behind');
   await withTimeout(waiting, 5_000, 'the waiting update after the holder died');
   const waitedMs = performance.now() - diedAt;
-  assert.ok(waitedMs < 2_000, `the waiting update went through ${waitedMs.toFixed(0)} ms after the holder died (correctness bound)`);
+  assert.ok(waitedMs < scaled(2_000), `the waiting update went through ${waitedMs.toFixed(0)} ms after the holder died (correctness bound)`);
 
   // A lock whose holder is already dead when we arrive: measured from the first try.
   await writeFile(lockPath, `${holder.pid} ${hostname()}\n`);
   const started = performance.now();
   await withTimeout(addModule(store, '01_tensor'), 5_000, 'an update over a dead lock');
   const elapsedMs = performance.now() - started;
-  assert.ok(elapsedMs < 2_000, `taken over in ${elapsedMs.toFixed(0)} ms (correctness bound, not a speed claim)`);
+  assert.ok(elapsedMs < scaled(2_000), `taken over in ${elapsedMs.toFixed(0)} ms (correctness bound, not a speed claim)`);
   assert.equal((JSON.parse(await readFile(path, 'utf8')) as { completed_modules: string[] }).completed_modules, ['00_setup', '01_tensor']);
   assert.equal(await readdir(folder), ['progress.json'], 'the dead lock is gone and ours is released');
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckExportRequest, ListRequest, ProgressRequest, RunRequest, UnlockedNotification } from '../../protocol/index.js';
+import { withTimeout } from '../helpers/timeout.js';
 
 const SCRIPT = fileURLToPath(new URL('../../clients/shell/tinytorch-milestones.sh', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/tinytorch-milestones.js', import.meta.url));
@@ -60,11 +61,7 @@ function start(args: string[], extra: Record<string, string | undefined> = {}, d
 }
 
 function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(promise, ms, what);
 }
 
 const run = (args: string[], extra: Record<string, string | undefined> = {}) => within(start(args, extra).done, `tinytorch-milestones.sh ${args.join(' ')}`);

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckExportRequest, ProgressRequest } from '../../protocol/index.js';
 import { isGoneWithin } from '../helpers/process.js';
+import { scaled } from '../helpers/time.js';
 import { BIN } from '../helpers/rpc-client.js';
 
 const DEMO_WORKSPACE = fileURLToPath(new URL('../../demo/workspace', import.meta.url));
@@ -134,7 +135,7 @@ test('a closed terminal (SIGHUP) stops a run like Ctrl-C: its whole group is kil
     env: { ...process.env, TINYTORCH_PROGRESS_FILE: join(folder, 'progress.json'), PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
-  for (let waited = 0; !existsSync(pidFile) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let waited = 0; !existsSync(pidFile) && waited < scaled(10_000); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   const pid = Number(readFileSync(pidFile, 'utf8'));
   child.kill('SIGHUP');
   await exited;

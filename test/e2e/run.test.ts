@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { RunRequest } from '../../protocol/index.js';
 import { stripAnsi } from '../../src/adapters/run-output.js';
 import { isGoneWithin } from '../helpers/process.js';
+import { scaled } from '../helpers/time.js';
 import { frame, Sidecar } from '../helpers/rpc-client.js';
 
 const TESTS = `
@@ -50,7 +51,7 @@ function start(options: { workspace?: boolean } = {}): Sidecar {
 
 async function grandchildPid(): Promise<number> {
   const file = join(workspace, 'grandchild.pid');
-  for (let waited = 0; waited < 5000; waited += 20) {
+  for (let waited = 0; waited < scaled(5000); waited += 20) {
     if (existsSync(file)) return Number(readFileSync(file, 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -142,7 +143,7 @@ test('a hung run with timeoutMs 2000 is answered within 5 s and leaves no descen
   const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs: 2000 });
   const pid = await grandchildPid();
   const result = RunRequest.result.parse((await sidecar.response(id, 5000)).result);
-  assert.ok(Date.now() - started < 5000);
+  assert.ok(Date.now() - started < scaled(5000));
   assert.is(result.passed, false);
   assert.ok(result.signal !== null || result.exitCode !== 0);
   assert.match(result.text, 'did not finish within 2 s');

@@ -1,5 +1,6 @@
 // Whether a process is still running, for the tests that check that nothing a run started survives it.
 import { readFileSync } from 'node:fs';
+import { scaled } from './time.js';
 
 /** Alive and not a zombie waiting to be reaped (a zombie is dead; only its parent has not collected it yet). */
 export function isAlive(pid: number): boolean {
@@ -15,8 +16,9 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** A killed process takes a moment to vanish: true once it is gone, false if it is still there after `ms`. */
-export async function isGoneWithin(pid: number, ms: number): Promise<boolean> {
+/** A killed process takes a moment to vanish: true once it is gone, false if it is still there after `ms` (scaled). */
+export async function isGoneWithin(pid: number, unscaledMs: number): Promise<boolean> {
+  const ms = scaled(unscaledMs);
   for (let waited = 0; waited < ms && isAlive(pid); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   return !isAlive(pid);
 }

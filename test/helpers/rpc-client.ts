@@ -1,8 +1,27 @@
 // A strict JSON-RPC client over the built sidecar's stdio, for end-to-end tests: any non-frame byte on stdout is recorded.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from './time.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/tinytorch-milestones.js', import.meta.url));
+
+/** End-to-end tests spawn dist/: one older than the sources would test yesterday's code, so say so at once. */
+function assertBuildIsFresh(): void {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const newest = (folder: string): number =>
+    readdirSync(folder, { withFileTypes: true }).reduce((latest, entry) => {
+      const path = join(folder, entry.name);
+      return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }, 0);
+  const built = join(root, 'dist', 'cli.js');
+  if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` before the end-to-end tests');
+  if (statSync(built).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'protocol')))) {
+    throw new Error('dist/ is older than src/ or protocol/: run `npm run build` before the end-to-end tests');
+  }
+}
+assertBuildIsFresh();
 
 export interface RpcMessage {
   jsonrpc: '2.0';
@@ -98,6 +117,7 @@ export class Sidecar {
 
   /** Resolves with the first message (already received or to come) that matches. */
   waitFor(predicate: (message: RpcMessage) => boolean, timeoutMs = 5000, what = 'a message'): Promise<RpcMessage> {
+    const limit = scaled(timeoutMs);
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.messages.find(predicate);
@@ -108,8 +128,8 @@ export class Sidecar {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${this.stderr.slice(-500)}`));
-      }, timeoutMs);
+        reject(new Error(`timed out after ${limit} ms waiting for ${what}; stderr: ${this.stderr.slice(-500)}`));
+      }, limit);
       const cleanup = () => {
         clearTimeout(timer);
         this.listeners = this.listeners.filter((listener) => listener !== check);
@@ -134,9 +154,10 @@ export class Sidecar {
   }
 
   async waitExit(timeoutMs = 2000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const limit = scaled(timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`sidecar still running after ${timeoutMs} ms; stderr: ${this.stderr.slice(-500)}`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`sidecar still running after ${limit} ms; stderr: ${this.stderr.slice(-500)}`)), limit);
     });
     try {
       return await Promise.race([this.exited, timeout]);
