@@ -41,6 +41,8 @@ export const InitializationOptions = z
     python: z.string().min(1).optional(),
     runTimeoutMs: z.number().int().positive().optional(),
     popups: z.enum(['notification', 'modal', 'none']).optional(),
+    /** Sent to the per-user daemon (SPEC §10): the client's working directory and environment, which its session uses. */
+    client: z.object({ cwd: z.string().min(1), env: z.record(z.string(), z.string()).optional() }).optional(),
   })
   .nullish();
 

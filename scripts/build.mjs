@@ -1,14 +1,32 @@
 // Bundles src/cli.ts into dist/ with esbuild (code-split: execa and chokidar load on first use),
 // copies the pytest plugin beside it and writes the protocol's JSON Schemas into dist/schema/.
-import { build } from 'esbuild';
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { build as esbuild } from 'esbuild';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
 
+/** A hash of everything that goes into the bundle: the daemon's socket name carries it, so an upgrade never talks to an old daemon. */
+async function buildHash() {
+  const hash = createHash('sha256');
+  const files = ['package.json', 'package-lock.json', 'scripts/build.mjs'];
+  for (const folder of ['src', 'protocol']) {
+    for (const entry of await readdir(new URL(`${folder}/`, root), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) files.push(`${entry.parentPath ?? entry.path}/${entry.name}`.slice(new URL('.', root).pathname.length));
+    }
+  }
+  for (const file of files.sort()) {
+    if (!existsSync(new URL(file, root))) continue;
+    hash.update(file).update('\0').update(await readFile(new URL(file, root))).update('\0');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+const build = await buildHash();
+
 await rm(new URL('dist/', root), { recursive: true, force: true });
-await build({
+await esbuild({
   entryPoints: { cli: 'src/cli.ts', protocol: 'protocol/index.ts', 'emit-schemas': 'scripts/emit-schemas.ts' },
   absWorkingDir: new URL('.', root).pathname,
   bundle: true,
@@ -20,7 +38,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { TINYTORCH_MILESTONES_VERSION: JSON.stringify(pkg.version) },
+  define: { TINYTORCH_MILESTONES_VERSION: JSON.stringify(pkg.version), TINYTORCH_MILESTONES_BUILD: JSON.stringify(build) },
   // vscode-jsonrpc is CommonJS: give the ESM bundle a `require` of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
@@ -33,3 +51,6 @@ const { emitSchemas } = await import(new URL('dist/emit-schemas.js', root).href)
 await emitSchemas(new URL('dist/schema/', root));
 await rm(new URL('dist/emit-schemas.js', root));
 await rm(new URL('dist/emit-schemas.js.map', root), { force: true });
+
+// The daemon's identity, for clients that find the socket without starting Node (clients/python).
+await writeFile(new URL('dist/build-id', root), `v${pkg.version}-${build}\n`);

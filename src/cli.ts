@@ -3,11 +3,12 @@ import { guardStdout } from './adapters/stdout-guard.js';
 import { existsSync } from 'node:fs';
 import { constants as osConstants, homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
-import { CLI_USAGE, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
+import { CLI_USAGE, DAEMON_USAGE_TEXT, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
 import { InvalidParamsError } from '../protocol/index.js';
 import { failure, UsageError } from './cli/errors.js';
 
@@ -65,7 +66,7 @@ function rootPathOf(rootUri: string | null, rootPath: string | null): string | n
   }
 }
 
-async function serve(flags: Settings): Promise<void> {
+async function serve(flags: Settings, input: Readable = process.stdin): Promise<void> {
   const protocolOut = guardStdout();
   const logger = createStderrLogger();
   // Told to stop, exit at once: the exit hook of run-child kills every run's process group, which a signal's
@@ -77,7 +78,7 @@ async function serve(flags: Settings): Promise<void> {
     import('./cli/services.js'),
     import('./server.js'),
   ]);
-  const stdio = createStdioConnection({ input: process.stdin, output: protocolOut, logger });
+  const stdio = createStdioConnection({ input, output: protocolOut, logger });
   const open = (config: Config) => openServices({ config, notifier: stdio.notifier, logger });
   const initialServices = await open(base);
   startServer({
@@ -113,6 +114,17 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   if (values.stdio) {
     await serve(flags);
     return -1; // the server decides when to exit
+  }
+  if (positionals[0] === 'connect' && positionals.length === 1) {
+    const [{ bridge }, { currentAddress }] = await Promise.all([import('./daemon/connect.js'), import('./daemon/command.js')]);
+    const fallback = await bridge({ address: currentAddress(VERSION), command: { file: process.execPath, args: [process.argv[1]!] } });
+    if (fallback) await serve(flags, fallback.input);
+    return -1;
+  }
+  if (positionals[0] === 'daemon') {
+    if (positionals.length > 2 || (positionals[1] !== undefined && positionals[1] !== 'status' && positionals[1] !== 'stop')) throw new UsageError(`${DAEMON_USAGE_TEXT}\n\n${CLI_USAGE}`);
+    const { daemonCommand } = await import('./daemon/command.js');
+    return daemonCommand(positionals.slice(1), { version: VERSION, json: values.json === true, rootPathOf });
   }
   // A reader that goes away (`| head`) ends the command quietly.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -14,6 +14,8 @@ export interface RunnerOptions {
   readonly graceMs?: number;
   /** outputTail keeps this many UTF-8 bytes at most (default 4096). */
   readonly tailBytes?: number;
+  /** Over this process's environment for every run (a daemon session's client environment); undefined removes a variable. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export const PLUGIN_MODULE = 'tinytorch_honest_returns';
@@ -32,7 +34,8 @@ export function pytestPluginDir(base: string | URL = import.meta.url): string | 
 export function createRunner(options: RunnerOptions = {}): Runner {
   const graceMs = options.graceMs ?? 1500;
   const tailBytes = options.tailBytes ?? 4096;
-  return { run: (job) => run(job, graceMs, tailBytes) };
+  const baseEnv = options.env ?? {};
+  return { run: (job) => run(job, graceMs, tailBytes, baseEnv) };
 }
 
 /** Reads pytest's output for the few lines that explain an outcome. */
@@ -54,7 +57,7 @@ class PytestScan {
   }
 }
 
-async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<RunOutcome> {
+async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Readonly<Record<string, string | undefined>>): Promise<RunOutcome> {
   const started = performance.now();
   const tail = new OutputTail(tailBytes);
   const scan = new PytestScan();
@@ -84,7 +87,7 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
       file: job.python,
       args,
       cwd: job.workspace,
-      env: { PYTHONUNBUFFERED: '1', ...env },
+      env: { ...baseEnv, PYTHONUNBUFFERED: '1', ...env } as Record<string, string>,
       input,
       deadline: started + job.timeoutMs,
       signal: job.signal,
@@ -113,7 +116,7 @@ async function run(job: RunJob, graceMs: number, tailBytes: number): Promise<Run
       const dir = pytestPluginDir();
       if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
       args.push('-p', PLUGIN_MODULE);
-      env.PYTHONPATH = [dir, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+      env.PYTHONPATH = [dir, 'PYTHONPATH' in baseEnv ? baseEnv.PYTHONPATH : process.env.PYTHONPATH].filter(Boolean).join(delimiter);
     }
     const result = await child(args, null, env);
     const early = interrupted(result);

@@ -11,6 +11,10 @@ export interface ServicesOptions {
   readonly config: Config;
   readonly notifier: Notifier;
   readonly logger: Logger;
+  /** Starts this session's watchers; the daemon shares them between sessions (src/daemon/watcher-hub.ts). */
+  readonly watch?: (context: HandlerContext) => Promise<Watchers>;
+  /** Over this process's environment for runs: a daemon session's client environment. */
+  readonly runEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export async function openServices(options: ServicesOptions): Promise<Services> {
@@ -27,7 +31,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     notifier,
     announcer: createAnnouncer(catalog, notifier, baseline),
     scanWorkspace: () => scanWorkspace(config, catalog),
-    runner: () => (runner ??= import('../adapters/runner.js').then((module) => module.createRunner())),
+    runner: () => (runner ??= import('../adapters/runner.js').then((module) => module.createRunner({ env: options.runEnv }))),
     runsInProgress: new Set(),
     logger,
     now: () => Date.now(),
@@ -40,7 +44,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     start() {
       if (watchers || disposed) return;
       watchers = import('./watchers.js')
-        .then(({ startWatchers }) => (disposed ? null : startWatchers(context)))
+        .then(({ startWatchers }) => (disposed ? null : (options.watch ?? startWatchers)(context)))
         .catch((error: unknown) => {
           notifier.log('error', watchingFailedText(error instanceof Error ? error.message : String(error)));
           return null;

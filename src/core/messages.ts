@@ -18,6 +18,8 @@ Commands:
   reset MODULE             un-complete MODULE and re-lock what needs it
   validate-catalog FILE    check a catalog file and name every problem
   repair                   start a fresh progress file, keeping a backup of the old one
+  daemon [status|stop]     serve the per-user daemon on a Unix socket, or ask the one that runs
+  connect                  stdio bridged to the per-user daemon (started when missing), else served here
 
 Options:
   --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
@@ -311,3 +313,29 @@ export function moduleNumberUnknownText(ref: string, catalog: string, moduleIds:
 export function moduleNumberAmbiguousText(ref: string, catalog: string, matches: readonly string[]): string {
   return `module number "${ref}" is ambiguous in the ${catalog} catalog (${matches.join(', ')}); give its full name`;
 }
+
+// ---- the per-user daemon (SPEC §10) ----
+
+export function daemonFolderUnsafeText(folder: string, reason: string): string {
+  return `The daemon's folder ${folder} cannot be used (${reason}); remove it or set XDG_RUNTIME_DIR to a private folder.`;
+}
+
+export function daemonNotRunningText(socket: string): string {
+  return `No tinytorch-milestones daemon of this version is running (its socket would be ${socket}).`;
+}
+
+export function daemonAlreadyRunningText(socket: string): string {
+  return `A tinytorch-milestones daemon is already running on ${socket}.`;
+}
+
+export function daemonStatusText(status: { pid: number; socket: string; version: string; build: string; connections: number; uptimeMs: number }): string {
+  const minutes = Math.floor(status.uptimeMs / 60_000);
+  const uptime = minutes > 0 ? `${minutes} min` : `${Math.round(status.uptimeMs / 1000)} s`;
+  return `The tinytorch-milestones daemon ${status.version} (build ${status.build}) runs as pid ${status.pid} on ${status.socket}: ${status.connections} connection${status.connections === 1 ? '' : 's'}, up ${uptime}.`;
+}
+
+export function daemonStoppedText(status: { pid: number; socket: string }): string {
+  return `Stopped the tinytorch-milestones daemon (pid ${status.pid}, ${status.socket}).`;
+}
+
+export const DAEMON_USAGE_TEXT = 'daemon takes status, stop or nothing';

@@ -1,0 +1,79 @@
+// Watchers shared across the daemon's sessions, per (workspace, exports, progress file, catalog): reference-counted,
+// every notification fanned out to each session that watches.
+import type { HandlerContext, Notifier, Announcer } from '../ports.js';
+import type { Watchers } from '../ports.js';
+
+export type StartWatchers = (context: HandlerContext) => Promise<Watchers>;
+
+interface Shared {
+  readonly subscribers: Set<HandlerContext>;
+  readonly watchers: Promise<Watchers | null>;
+}
+
+export interface WatcherHub {
+  /** Starts (or joins) the watchers for this session's settings; the returned close leaves them. */
+  watch(context: HandlerContext): Promise<Watchers>;
+  /** How many distinct watcher sets run (for status and tests). */
+  readonly size: number;
+}
+
+export const watchKey = (context: HandlerContext): string =>
+  JSON.stringify([context.config.workspace, context.config.exports, context.config.progressFile, context.catalog.source]);
+
+export function createWatcherHub(start: StartWatchers): WatcherHub {
+  const shared = new Map<string, Shared>();
+
+  function fanOut(subscribers: Set<HandlerContext>, first: HandlerContext): HandlerContext {
+    const announcer: Announcer = {
+      observe: (progress, cause) => {
+        for (const subscriber of subscribers) subscriber.announcer.observe(progress, cause);
+      },
+    };
+    const each = <K extends keyof Notifier>(key: K) =>
+      ((...args: unknown[]) => {
+        for (const subscriber of subscribers) (subscriber.notifier[key] as (...values: unknown[]) => void)(...args);
+      }) as Notifier[K];
+    const notifier: Notifier = {
+      unlocked: each('unlocked'),
+      completed: each('completed'),
+      runOutput: each('runOutput'),
+      workDoneProgress: each('workDoneProgress'),
+      log: each('log'),
+    };
+    // The first session's store and catalog serve them all: the settings that make the key are the same.
+    return { ...first, announcer, notifier };
+  }
+
+  return {
+    get size() {
+      return shared.size;
+    },
+    async watch(context) {
+      const key = watchKey(context);
+      let entry = shared.get(key);
+      if (!entry) {
+        const subscribers = new Set<HandlerContext>();
+        const watchers = start(fanOut(subscribers, context)).catch((error: unknown) => {
+          shared.delete(key);
+          throw error;
+        });
+        entry = { subscribers, watchers };
+        shared.set(key, entry);
+      }
+      const { subscribers, watchers } = entry;
+      subscribers.add(context);
+      await watchers;
+      let left = false;
+      return {
+        close: async () => {
+          if (left) return;
+          left = true;
+          subscribers.delete(context);
+          if (subscribers.size > 0 || shared.get(key) !== entry) return;
+          shared.delete(key);
+          await (await watchers)?.close();
+        },
+      };
+    },
+  };
+}
