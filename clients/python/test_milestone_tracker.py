@@ -1,6 +1,8 @@
 """Tests of the milestone_tracker drop-in against the real, built sidecar (node bin/tinytorch-milestones.js).
 
-Each test has its own temporary HOME. The original tracker's recorded behaviour
+Each test has its own temporary HOME. Every test runs twice: through the per-user daemon (classes named
+``...ThroughDaemonTest``, one daemon in a private XDG_RUNTIME_DIR shared by all of them, as by a user's
+processes) and through a spawned sidecar (TINYTORCH_MILESTONES_DAEMON=0). The original tracker's recorded behaviour
 (test/fixtures/golden/original-tracker.json) is replayed through the Python API.
 Set TINYTORCH_MILESTONES_TEST_CMD to test another sidecar command than this checkout's build.
 """
@@ -32,7 +34,7 @@ PERCEPTRON_MESSAGE = (
     '🎉 You can now verify that gradient descent actually works!\n\nRun: tito milestones run perceptron'
 )
 ENV_KEYS = ('HOME', 'TINYTORCH_MILESTONES_CMD', 'TINYTORCH_PROGRESS_FILE', 'TINYTORCH_CATALOG', 'TINYTORCH_WORKSPACE',
-            'TINYTORCH_EXPORTS', 'TINYTORCH_MILESTONES_PLAIN')
+            'TINYTORCH_EXPORTS', 'TINYTORCH_MILESTONES_PLAIN', 'TINYTORCH_MILESTONES_DAEMON', 'XDG_RUNTIME_DIR')
 
 
 def sidecar_command():
@@ -45,8 +47,21 @@ def sidecar_command():
 
 
 def setUpModule():
-    global SIDECAR
+    global SIDECAR, RUNTIME
     SIDECAR = sidecar_command()
+    # Never a real user's daemon: this module's daemon lives in a folder of its own, and is stopped at the end.
+    RUNTIME = tempfile.mkdtemp(prefix='tinytorch-milestones-test-runtime-')
+
+
+def stop_daemon(runtime):
+    """`daemon stop` for the daemon whose folder is under ``runtime``."""
+    subprocess.run(shlex.split(SIDECAR) + ['daemon', 'stop'], env=dict(os.environ, XDG_RUNTIME_DIR=runtime),
+                   capture_output=True, timeout=30)
+
+
+def tearDownModule():
+    stop_daemon(RUNTIME)
+    shutil.rmtree(RUNTIME, ignore_errors=True)
 
 
 def load_golden():
@@ -58,7 +73,10 @@ def load_golden():
 
 
 class SidecarCase(unittest.TestCase):
-    """A fresh HOME and a sidecar command for each test; every connection closed afterwards."""
+    """A fresh HOME and a sidecar command for each test; every connection closed afterwards.
+    ``via_daemon``: the connection is the per-user daemon (else a spawned sidecar)."""
+
+    via_daemon = False
 
     def setUp(self):
         self.saved_env = {key: os.environ.get(key) for key in ENV_KEYS}
@@ -67,12 +85,16 @@ class SidecarCase(unittest.TestCase):
         os.makedirs(self.home)
         for key in ENV_KEYS:
             os.environ.pop(key, None)
-        os.environ.update(HOME=self.home, TINYTORCH_MILESTONES_CMD=SIDECAR, TINYTORCH_CATALOG='seed', TINYTORCH_MILESTONES_PLAIN='1')
+        os.environ.update(HOME=self.home, TINYTORCH_MILESTONES_CMD=SIDECAR, TINYTORCH_CATALOG='seed', TINYTORCH_MILESTONES_PLAIN='1',
+                          XDG_RUNTIME_DIR=RUNTIME, TINYTORCH_MILESTONES_DAEMON='1' if self.via_daemon else '0')
         self.progress_path = os.path.join(self.home, '.tinytorch', 'progress.json')
         for name in ('MILESTONES', 'MILESTONE_ORDER'):
             milestone_tracker.__dict__.pop(name, None)
 
     def tearDown(self):
+        used = [client for client in list(rpc._clients.values()) if client.running]
+        for client in used:  # each connection went the way this class says
+            self.assertEqual(client.via_daemon, self.via_daemon, 'via_daemon of %s' % client.progress_file)
         rpc.close_all()
         for key, value in self.saved_env.items():
             if value is None:
@@ -189,10 +211,14 @@ class UnlockTest(SidecarCase):
 
     def test_one_connection_is_reused(self):
         milestone_tracker.check_module_export('00_setup')
-        pid = rpc.get_client().pid
+        client = rpc.get_client()
+        session, pid = client._session, client.pid
         milestone_tracker.check_module_export('01_tensor')
         self.quietly(milestone_tracker.show_progress)
-        self.assertEqual(rpc.get_client().pid, pid)
+        self.assertIs(rpc.get_client(), client)
+        self.assertIs(client._session, session)
+        self.assertEqual(client.pid, pid)
+        self.assertEqual(pid is None, self.via_daemon)
 
 
 class GoldenTest(SidecarCase):
@@ -497,6 +523,16 @@ class RunTest(SidecarCase):
         self.assertEqual(caught.exception.kind, 'milestone-locked')
         self.assertEqual(caught.exception.data['missing'], ['00_setup', '01_tensor', '02_autograd', '03_nn'])
 
+
+def _through_the_daemon(namespace):
+    """Adds a ``...ThroughDaemonTest`` twin of every test class, run through the per-user daemon."""
+    for name, case in list(namespace.items()):
+        if isinstance(case, type) and issubclass(case, SidecarCase) and name.endswith('Test') and not case.via_daemon:
+            twin = name[:-len('Test')] + 'ThroughDaemonTest'
+            namespace[twin] = type(twin, (case,), {'via_daemon': True, '__module__': case.__module__})
+
+
+_through_the_daemon(globals())
 
 if __name__ == '__main__':
     unittest.main()

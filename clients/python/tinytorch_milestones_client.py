@@ -1,6 +1,8 @@
 """A small JSON-RPC client for the tinytorch-milestones sidecar (standard library only, Python 3.9+).
 
-One connection per process and progress file, started on first use and reused:
+One connection per process and progress file, started on first use and reused. It is the per-user daemon
+(SPEC section 10) when one can be used: found on its Unix socket, or started detached when missing; else a
+spawned ``--stdio`` sidecar (always with ``TINYTORCH_MILESTONES_DAEMON=0``):
 
     from tinytorch_milestones_client import get_client
     client = get_client()                       # the default progress file
@@ -9,7 +11,12 @@ One connection per process and progress file, started on first use and reused:
 
 The sidecar is found as SPEC section 6 says: ``TINYTORCH_MILESTONES_CMD`` (split as a shell would),
 then ``tinytorch-milestones`` on ``PATH``, then ``node <this checkout>/bin/tinytorch-milestones.js``.
-``--stdio`` is appended to the command.
+``--stdio`` is appended to the command; ``daemon`` starts the daemon with the same command. A command that
+is not a tinytorch-milestones build (no ``dist/build-id`` beside its bin) is always spawned.
+
+Short-lived callers pay for nothing they do not use: modules are imported on first use, ``initialized`` (which
+starts the sidecar's watchers) is sent only once someone listens for ``milestones/unlocked`` or
+``milestones/completed``, and at exit a spawned sidecar is left to finish on its own, not waited for.
 
 Errors are ``SidecarError`` subclasses: ``SidecarUnavailable`` (it cannot be started or speaks another
 protocol version), ``SidecarCrashed`` (it exited: carries its exit code and the tail of its stderr; the
@@ -18,16 +25,14 @@ next call starts a new one), ``RequestTimeout`` and ``RpcError`` (an error answe
 """
 
 import atexit
-import collections
 import itertools
 import json
 import os
-import shlex
-import shutil
-import signal
-import subprocess
 import sys
 import threading
+
+# subprocess, shlex, shutil, signal, socket and collections are imported where they are used: a fresh Python
+# process that only talks to the daemon never pays for them.
 
 __all__ = [
     'PROTOCOL_VERSION',
@@ -41,12 +46,19 @@ __all__ = [
     'close_all',
     'find_sidecar',
     'default_progress_file',
+    'daemon_wanted',
+    'daemon_socket',
 ]
 
 PROTOCOL_VERSION = 1
 DEFAULT_TIMEOUT = 30.0
 START_TIMEOUT = 20.0
 STDERR_TAIL_CHARS = 2000
+DAEMON_START_TIMEOUT = 5.0
+#: Notifications that need the sidecar's watchers: listening for one sends ``initialized``.
+WATCHED_NOTIFICATIONS = ('milestones/unlocked', 'milestones/completed', '*')
+#: What a daemon session gets of this process's environment (SPEC section 10).
+CLIENT_VARIABLES = ('HOME', 'PATH', 'VIRTUAL_ENV')
 
 _HEADER = b'Content-Length:'
 _MAX_HEADER_BYTES = 1024
@@ -96,16 +108,23 @@ def default_progress_file():
     return os.path.join(os.path.expanduser('~'), '.tinytorch', 'progress.json')
 
 
+def _shlex():
+    import shlex
+    return shlex
+
+
 def find_sidecar():
     """The command that starts the sidecar, without ``--stdio``; raises SidecarUnavailable when there is none."""
     configured = os.environ.get('TINYTORCH_MILESTONES_CMD', '').strip()
     if configured:
+        shlex = _shlex()
         try:
             command = shlex.split(configured)
         except ValueError as error:
             raise SidecarUnavailable('TINYTORCH_MILESTONES_CMD is not a valid command line (%s): %r' % (error, configured))
         if command:
             return command
+    import shutil
     on_path = shutil.which('tinytorch-milestones')
     if on_path:
         return [on_path]
@@ -119,6 +138,113 @@ def find_sidecar():
         'the milestone sidecar is not installed: set TINYTORCH_MILESTONES_CMD, put tinytorch-milestones on PATH, '
         'or build this checkout (npm install)'
     )
+
+
+def daemon_wanted(env=None):
+    """Reuse of the per-user daemon is on unless ``TINYTORCH_MILESTONES_DAEMON`` is 0 (or false, no, off)."""
+    value = (os.environ if env is None else env).get('TINYTORCH_MILESTONES_DAEMON', '')
+    return value.strip().lower() not in ('0', 'false', 'no', 'off')
+
+
+def daemon_folder(env=None):
+    """``$XDG_RUNTIME_DIR/tinytorch-milestones``, else ``<temp dir>/tinytorch-milestones-<uid>`` (as Node's tmpdir)."""
+    env = os.environ if env is None else env
+    runtime = env.get('XDG_RUNTIME_DIR')
+    if runtime:
+        return os.path.join(runtime, 'tinytorch-milestones')
+    temporary = env.get('TMPDIR') or env.get('TMP') or env.get('TEMP') or '/tmp'
+    if len(temporary) > 1:
+        temporary = temporary.rstrip('/')
+    return os.path.join(temporary, 'tinytorch-milestones-%d' % os.getuid())
+
+
+def daemon_socket(command, env=None):
+    """The daemon socket of the build that ``command`` runs (its ``dist/build-id`` names version and build),
+    or None when the command is not a tinytorch-milestones build."""
+    if not hasattr(os, 'getuid'):
+        return None
+    for part in reversed(command):
+        if os.sep not in part:
+            continue
+        real = os.path.realpath(part)
+        try:
+            with open(os.path.join(os.path.dirname(os.path.dirname(real)), 'dist', 'build-id'), encoding='utf-8') as handle:
+                name = handle.read().strip()
+        except OSError:
+            continue
+        if name and os.sep not in name:
+            return os.path.join(daemon_folder(env), name + '.sock')
+    return None
+
+
+def _private_folder(folder):
+    """Creates the daemon's folder 0700, or checks that it is ours and closed to others; False when unsafe."""
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        stat = os.lstat(folder)
+    except OSError:
+        return False
+    import stat as stat_module
+    return stat_module.S_ISDIR(stat.st_mode) and stat.st_uid == os.getuid() and stat.st_mode & 0o077 == 0
+
+
+def _connect_unix(path):
+    import socket
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+    except OSError:
+        connection.close()
+        return None
+    return connection
+
+
+_daemon_starters = []  # kept, so that their Popen objects are not collected while the daemon starts
+
+
+def connect_daemon(command, env=None):
+    """A socket connected to the per-user daemon of ``command``'s build, starting it (detached) when none
+    answers; None when the daemon cannot be used (turned off, not our build, unsafe folder, failed to start)."""
+    env = os.environ if env is None else env
+    if not daemon_wanted(env):
+        return None
+    path = daemon_socket(command, env)
+    if path is None:
+        return None
+    folder = os.path.dirname(path)
+    if not _private_folder(folder):
+        return None
+    connection = _connect_unix(path)
+    if connection is not None:
+        return connection
+    import subprocess
+    daemon_env = {name: value for name, value in env.items()
+                  if not name.startswith('TINYTORCH_') or name.startswith('TINYTORCH_MILESTONES_DAEMON') or name == 'TINYTORCH_MILESTONES_DEBUG'}
+    try:
+        with open(path[:-len('.sock')] + '.log', 'ab') as log:
+            starter = subprocess.Popen(command + ['daemon'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                       env=daemon_env, close_fds=True, start_new_session=True)
+    except OSError:
+        return None
+    _daemon_starters.append(starter)
+    import time
+    deadline = time.monotonic() + DAEMON_START_TIMEOUT
+    delay = 0.002
+    while time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.025)
+        connection = _connect_unix(path)
+        if connection is not None:
+            return connection
+        code = starter.poll()
+        if code is not None and code != 0:
+            return None  # it could not start; another starter's daemon exits 0 and is waited for
+    return None
 
 
 def _frame(message):
@@ -211,21 +337,101 @@ class _Pending:
         self.method = method
 
 
-class _Session:
-    """One running sidecar process: its pipes, reader and stderr threads, and pending requests."""
+class _BaseSession:
+    """What every connection has: pending requests, the dispatcher, and whether it is gone."""
 
-    def __init__(self, command, env, on_message):
-        self.command = command
+    via_daemon = False
+    pid = None
+
+    def __init__(self, on_message):
         self._on_message = on_message
         self._write_lock = threading.Lock()
-        self._stderr_tail = collections.deque(maxlen=200)
-        self._stderr_lock = threading.Lock()
         self.pending = {}
         self.pending_lock = threading.Lock()
         self.dead = False
         self.exit_error = None
         self.closing = False
+        self.initialized_sent = False
         self.owner_pid = os.getpid()
+
+    def _fail_pending(self, error):
+        self.exit_error = error
+        self.dead = True
+        with self.pending_lock:
+            pending, self.pending = self.pending, {}
+        for waiter in pending.values():
+            waiter.error = error
+            waiter.event.set()
+
+
+class _DaemonSession(_BaseSession):
+    """One connection to the per-user daemon: a full session of its own; closing it never stops the daemon."""
+
+    via_daemon = True
+
+    def __init__(self, connection, path, on_message):
+        super().__init__(on_message)
+        self.connection = connection
+        self.path = path
+        self.command = ['daemon', path]
+        self.reader = threading.Thread(target=self._read, name='tinytorch-milestones-reader', daemon=True)
+        self.reader.start()
+
+    def describe(self):
+        return 'the milestone daemon (%s)' % self.path
+
+    def _read(self):
+        reader = FrameReader()
+        try:
+            while True:
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    break
+                for message in reader.feed(chunk):
+                    self._on_message(self, message)
+        except (OSError, ValueError):
+            pass
+        error = SidecarCrashed('%s closed the connection' % self.describe())
+        self._fail_pending(error)
+
+    def send(self, message):
+        data = _frame(message)
+        try:
+            with self._write_lock:
+                self.connection.sendall(data)
+        except (OSError, ValueError):
+            self.reader.join(timeout=2)
+            raise self.exit_error or SidecarCrashed('%s closed the connection' % self.describe())
+
+    def close_input(self):
+        import socket
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def kill(self):
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def wait(self, timeout):
+        """Waits for the daemon to end this session (it closes the connection), then closes our end."""
+        self.reader.join(timeout=timeout)
+        self.kill()
+
+
+class _Session(_BaseSession):
+    """One running sidecar process: its pipes, reader and stderr threads, and pending requests."""
+
+    def __init__(self, command, env, on_message):
+        super().__init__(on_message)
+        import collections
+        import subprocess
+        self.command = command
+        self._stderr_tail = collections.deque(maxlen=200)
+        self._stderr_lock = threading.Lock()
         try:
             self.process = subprocess.Popen(
                 command + ['--stdio'],
@@ -238,11 +444,18 @@ class _Session:
             )
         except OSError as error:
             reason = error.strerror or str(error)
-            raise SidecarUnavailable('cannot start the milestone sidecar (%s): %s' % (shlex.join(command), reason))
+            raise SidecarUnavailable('cannot start the milestone sidecar (%s): %s' % (_shlex().join(command), reason))
         self._stderr_thread = threading.Thread(target=self._drain_stderr, name='tinytorch-milestones-stderr', daemon=True)
         self._stderr_thread.start()
         self.reader = threading.Thread(target=self._read, name='tinytorch-milestones-reader', daemon=True)
         self.reader.start()
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def describe(self):
+        return 'the milestone sidecar (%s)' % _shlex().join(self.command)
 
     # ---- threads ----
 
@@ -278,6 +491,7 @@ class _Session:
         self._finish()
 
     def _finish(self):
+        import subprocess
         try:
             code = self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -292,24 +506,20 @@ class _Session:
                     pass
         tail = self.stderr_tail()
         if code is not None and code < 0:
+            import signal
             try:
                 how = 'was killed by %s' % signal.Signals(-code).name
             except ValueError:
                 how = 'was killed by signal %d' % -code
         else:
             how = 'exited with code %s' % code
-        message = 'the milestone sidecar (%s) %s' % (shlex.join(self.command), how)
+        message = '%s %s' % (self.describe(), how)
         if tail:
             message += '; the end of its stderr:\n' + tail
-        self.exit_error = SidecarCrashed(message, exit_code=code, stderr_tail=tail)
-        self.exit_error.summary = 'the milestone sidecar %s%s' % (how, ': ' + _telling_line(tail) if tail else '')
-        self.dead = True
+        error = SidecarCrashed(message, exit_code=code, stderr_tail=tail)
+        error.summary = 'the milestone sidecar %s%s' % (how, ': ' + _telling_line(tail) if tail else '')
         self.close_input()
-        with self.pending_lock:
-            pending, self.pending = self.pending, {}
-        for waiter in pending.values():
-            waiter.error = self.exit_error
-            waiter.event.set()
+        self._fail_pending(error)
 
     # ---- writing ----
 
@@ -322,7 +532,7 @@ class _Session:
         except (OSError, ValueError):
             # It is gone: let the reader collect its exit code and stderr first.
             self.reader.join(timeout=6)
-            raise self.exit_error or SidecarCrashed('the milestone sidecar (%s) stopped reading its input' % shlex.join(self.command))
+            raise self.exit_error or SidecarCrashed('%s stopped reading its input' % self.describe())
 
     def close_input(self):
         try:
@@ -336,6 +546,16 @@ class _Session:
                 self.process.kill()
             except OSError:
                 pass
+
+    def wait(self, timeout):
+        """Waits for the sidecar to exit, killing it after ``timeout``; then for its reader."""
+        import subprocess
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.process.wait()
+        self.reader.join(timeout=timeout)
 
 
 def _telling_line(stderr_tail):
@@ -357,7 +577,7 @@ class Client:
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self._session = None
-        self._handlers = collections.defaultdict(list)
+        self._handlers = {}
         self.server_info = None
         self.capabilities = None
 
@@ -366,12 +586,19 @@ class Client:
     def on(self, method, callback):
         """Calls ``callback(params, method)`` for each notification ``method`` (``'*'``: every one).
         Callbacks run on the reader thread, in order: keep them short and never call the client from one.
+        Listening for ``milestones/unlocked``, ``milestones/completed`` or ``'*'`` starts the sidecar's watchers
+        (``initialized``); a caller that never listens does not pay for them.
         Returns a function that unsubscribes."""
-        self._handlers[method].append(callback)
+        self._handlers.setdefault(method, []).append(callback)
+        if method in WATCHED_NOTIFICATIONS:
+            with self._lock:
+                session = self._session
+                if session is not None and not session.dead:
+                    self._send_initialized(session)
 
         def unsubscribe():
             try:
-                self._handlers[method].remove(callback)
+                self._handlers.get(method, []).remove(callback)
             except ValueError:
                 pass
 
@@ -426,8 +653,29 @@ class Client:
 
     @property
     def pid(self):
+        """The spawned sidecar's pid; None through the daemon or when not running."""
         session = self._session
-        return session.process.pid if session is not None and not session.dead else None
+        return session.pid if session is not None and not session.dead else None
+
+    @property
+    def via_daemon(self):
+        session = self._session
+        return session is not None and not session.dead and session.via_daemon
+
+    def _watching(self):
+        return any(self._handlers.get(method) for method in WATCHED_NOTIFICATIONS)
+
+    def _send_initialized(self, session):
+        if not session.initialized_sent:
+            session.initialized_sent = True
+            session.send({'jsonrpc': '2.0', 'method': 'initialized', 'params': {}})
+
+    def _open_session(self, command):
+        """The daemon when it can be used, else a spawned sidecar."""
+        connection = connect_daemon(command, self._env)
+        if connection is not None:
+            return _DaemonSession(connection, connection.getpeername(), self._dispatch)
+        return _Session(command, self._env, self._dispatch)
 
     def _ensure_session(self):
         with self._lock:
@@ -437,17 +685,18 @@ class Client:
             if session is not None and not session.dead:
                 return session
             command = self._command or find_sidecar()
-            session = _Session(command, self._env, self._dispatch)
+            session = self._open_session(command)
             try:
-                result = self._call(session, 'initialize', self._initialize_params(), START_TIMEOUT)
+                result = self._call(session, 'initialize', self._initialize_params(session), START_TIMEOUT)
                 milestones = ((result or {}).get('capabilities') or {}).get('experimental', {}).get('milestones') or {}
                 version = milestones.get('protocolVersion')
                 if version != PROTOCOL_VERSION:
                     raise SidecarUnavailable(
-                        'the milestone sidecar (%s) speaks milestones protocol version %s, and this client speaks version %d: '
-                        'install matching versions of tinytorch-milestones and its Python client' % (shlex.join(command), version, PROTOCOL_VERSION)
+                        '%s speaks milestones protocol version %s, and this client speaks version %d: '
+                        'install matching versions of tinytorch-milestones and its Python client' % (session.describe(), version, PROTOCOL_VERSION)
                     )
-                session.send({'jsonrpc': '2.0', 'method': 'initialized', 'params': {}})
+                if self._watching():
+                    self._send_initialized(session)
             except BaseException:
                 self._stop(session)
                 raise
@@ -456,8 +705,14 @@ class Client:
             self._session = session
             return session
 
-    def _initialize_params(self):
+    def _initialize_params(self, session):
         options = {'python': self.python, 'progressFile': self.progress_file}
+        if session.via_daemon:
+            env = os.environ if self._env is None else self._env
+            options['client'] = {
+                'cwd': os.getcwd(),
+                'env': {name: value for name, value in env.items() if name in CLIENT_VARIABLES or name.startswith('TINYTORCH_')},
+            }
         params = {
             'processId': os.getpid(),
             'rootPath': os.getcwd(),
@@ -522,6 +777,19 @@ class Client:
             return
         self._stop(session, timeout)
 
+    def detach(self):
+        """At exit: ends the input and goes, without waiting. The daemon ends the session; a spawned sidecar
+        answers what it was asked, then exits on its own."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is None or session.owner_pid != os.getpid():
+            return
+        session.closing = True
+        if session.via_daemon:
+            session.kill()
+        else:
+            session.close_input()
+
     def _stop(self, session, timeout=5.0):
         session.closing = True
         if not session.dead:
@@ -531,12 +799,7 @@ class Client:
             except (SidecarError, RuntimeError):
                 pass
         session.close_input()
-        try:
-            session.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            session.kill()
-            session.process.wait()
-        session.reader.join(timeout=timeout)
+        session.wait(timeout)
 
 
 _clients = {}
@@ -555,15 +818,28 @@ def get_client(progress_file=None, **options):
 
 
 def close_all():
-    """Closes every connection of this process (also run at exit)."""
-    with _clients_lock:
-        clients = list(_clients.values())
-        _clients.clear()
-    for client in clients:
+    """Closes every connection of this process: ``shutdown``, ``exit``, and waits for spawned sidecars."""
+    for client in _take_clients():
         try:
             client.close()
         except Exception:
             pass
 
 
-atexit.register(close_all)
+def _take_clients():
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    return clients
+
+
+def _detach_all():
+    """At exit: every connection ends its input and the process goes, waiting for nothing."""
+    for client in _take_clients():
+        try:
+            client.detach()
+        except Exception:
+            pass
+
+
+atexit.register(_detach_all)
