@@ -105,6 +105,8 @@ export interface Logger {
 export interface WorkspaceScan {
   /** Canonical module names, sorted. */
   readonly modules: readonly string[];
+  /** Milestones tito's own `.tito/milestones.json` records as completed (ids the catalog knows). */
+  readonly completedMilestones: readonly string[];
   /** Problems worth a log line (an unreadable tito progress.json), one sentence each. */
   readonly problems: readonly string[];
 }
@@ -116,7 +118,7 @@ export interface HandlerContext {
   readonly store: ProgressStore;
   readonly notifier: Notifier;
   readonly announcer: Announcer;
-  /** Every module the workspace shows as completed now: its exported files and tito's own progress.json. */
+  /** What the workspace shows as completed now: exported files git cannot explain, and tito's own records. */
   readonly scanWorkspace: () => Promise<WorkspaceScan>;
   /** Loaded on first use: execa is only imported when something runs. */
   readonly runner: () => Promise<Runner>;

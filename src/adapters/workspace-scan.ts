@@ -1,18 +1,26 @@
-// Reads what a workspace shows as completed, on demand (a rescan): every exported module file and tito's progress.json.
-import { readdir, readFile } from 'node:fs/promises';
+// Reads what a workspace shows as completed, on demand (a rescan): exported files git cannot explain, and tito's records.
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MilestoneError } from '../../protocol/index.js';
 import type { ActiveCatalog } from '../core/catalog.js';
 import type { Config } from '../core/config.js';
 import { isExportCandidate, moduleOfExport, relativeTo } from '../core/export-mapping.js';
+import { noWorkspaceForRescanText, titoFileUnreadableText } from '../core/messages.js';
 import { modulesForNumbers } from '../core/modules.js';
+import { parseTitoMilestones } from '../core/tito-milestones.js';
 import { parseTitoProgress } from '../core/tito-progress.js';
 import type { WorkspaceScan } from '../ports.js';
+import { createGitEvidence, type WorkEvidence } from './git-evidence.js';
 import { readHead } from './read-head.js';
 
 /** tito's own record of `tito module complete`, at the workspace's top. */
 export function titoProgressPath(workspace: string): string {
   return join(workspace, 'progress.json');
+}
+
+/** tito's own record of `tito milestones run`. */
+export function titoMilestonesPath(workspace: string): string {
+  return join(workspace, '.tito', 'milestones.json');
 }
 
 async function exportedFiles(folder: string): Promise<string[]> {
@@ -25,16 +33,37 @@ export async function readTitoModules(path: string, catalog: ActiveCatalog): Pro
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) return { modules: [], problem: null };
   const parsed = parseTitoProgress(text);
-  if (!parsed.ok) return { modules: [], problem: `tito's progress file ${path} was not read: ${parsed.reason}` };
+  if (!parsed.ok) return { modules: [], problem: titoFileUnreadableText(path, parsed.reason) };
   return { modules: modulesForNumbers(catalog, parsed.numbers), problem: null };
 }
 
-export async function scanWorkspace(config: Config, catalog: ActiveCatalog): Promise<WorkspaceScan> {
-  if (!config.exports && !config.workspace) {
-    throw new MilestoneError('no-workspace', 'rescan needs a workspace (--workspace, TINYTORCH_WORKSPACE or the editor folder) or an export directory (--exports)', {});
+/** tito's completed milestones that the catalog knows; a missing file completes nothing. */
+export async function readTitoMilestones(path: string, catalog: ActiveCatalog): Promise<{ milestones: string[]; problem: string | null }> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return { milestones: [], problem: null };
+  const parsed = parseTitoMilestones(text);
+  if (!parsed.ok) return { milestones: [], problem: titoFileUnreadableText(path, parsed.reason) };
+  return { milestones: parsed.completed.filter((id) => catalog.milestone(id) !== undefined), problem: null };
+}
+
+/**
+ * The modules of tito's list whose export file exists: tito records a module even when its export failed.
+ * A module the catalog gives no export file is taken as listed.
+ */
+export async function withExportFile(workspace: string, catalog: ActiveCatalog, modules: readonly string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const module of modules) {
+    const exported = catalog.modules.find((candidate) => candidate.id === module)?.export;
+    if (!exported || (await stat(join(workspace, exported)).then((info) => info.isFile(), () => false))) kept.push(module);
   }
+  return kept;
+}
+
+export async function scanWorkspace(config: Config, catalog: ActiveCatalog, evidence: WorkEvidence = createGitEvidence()): Promise<WorkspaceScan> {
+  if (!config.exports && !config.workspace) throw new MilestoneError('no-workspace', noWorkspaceForRescanText(), {});
   const found = new Set<string>();
   const problems: string[] = [];
+  let completedMilestones: string[] = [];
   if (config.exports) {
     const folder = resolve(config.exports);
     for (const path of await exportedFiles(folder)) {
@@ -42,13 +71,17 @@ export async function scanWorkspace(config: Config, catalog: ActiveCatalog): Pro
       if (relative === null || !isExportCandidate(relative)) continue;
       const content = await readHead(path);
       const module = content === null ? null : moduleOfExport({ folder, path, content }, catalog.modules);
-      if (module) found.add(module);
+      // A file a clone, checkout or pull wrote is the repository's, not the student's (SPEC §9).
+      if (module && !found.has(module) && (await evidence.isWork(path))) found.add(module);
     }
   }
   if (config.workspace) {
     const tito = await readTitoModules(titoProgressPath(config.workspace), catalog);
-    for (const module of tito.modules) found.add(module);
+    for (const module of await withExportFile(config.workspace, catalog, tito.modules)) found.add(module);
     if (tito.problem) problems.push(tito.problem);
+    const titoMilestones = await readTitoMilestones(titoMilestonesPath(config.workspace), catalog);
+    completedMilestones = titoMilestones.milestones;
+    if (titoMilestones.problem) problems.push(titoMilestones.problem);
   }
-  return { modules: [...found].sort(), problems };
+  return { modules: [...found].sort(), completedMilestones, problems };
 }

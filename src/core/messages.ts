@@ -44,9 +44,9 @@ export function verifyCommand(verify: Verify): string {
   return verify.scripts.map((script) => `python3 ${script}`).join(' && ');
 }
 
-export function checkExportText(module: string, messages: readonly string[]): string {
-  if (messages.length === 0) return `Recorded ${module}. No new milestone unlocked.`;
-  return messages.join('\n\n');
+export function checkExportText(module: string, messages: readonly string[], note: string | null = null): string {
+  const body = messages.length === 0 ? `Recorded ${module}. No new milestone unlocked.` : messages.join('\n\n');
+  return note ? `${note}.\n${body}` : body;
 }
 
 const STATUS_LABEL: Record<MilestoneProgress['status'], string> = {
@@ -105,9 +105,35 @@ export function listText(tests: readonly UnlockedTest[]): string {
   return lines.join('\n').trimEnd();
 }
 
-export function rescanText(recorded: readonly string[], messages: readonly string[]): string {
-  const head = recorded.length ? `Recorded from exported files: ${recorded.join(', ')}.` : 'No exported module that was not already completed.';
-  return messages.length ? `${head}\n\n${messages.join('\n\n')}` : head;
+export function rescanText(recorded: readonly string[], messages: readonly string[], completed: readonly string[] = []): string {
+  const head = recorded.length
+    ? `Recorded from your exports and tito's records: ${recorded.join(', ')}.`
+    : 'No exported module that was not already completed (files as git committed them are not your work).';
+  const done = completed.length ? `\nCompleted from tito's records: ${completed.join(', ')}.` : '';
+  return messages.length ? `${head}${done}\n\n${messages.join('\n\n')}` : `${head}${done}`;
+}
+
+/** A well-formed module name the catalog does not list: recorded as the original does, but said. */
+export function notInCatalogText(module: string, catalogLabel: string, nearest: string | null): string {
+  return `${module} is not a module of the ${catalogLabel} catalog${nearest ? ` (did you mean ${nearest}?)` : ''}`;
+}
+
+export function noWorkspaceForRescanText(): string {
+  return 'rescan needs a workspace (--workspace, TINYTORCH_WORKSPACE or the editor folder) or an export directory (--exports)';
+}
+
+export function titoFileUnreadableText(path: string, reason: string): string {
+  return `tito's file ${path} was not read: ${reason}`;
+}
+
+/** The watcher saw a write whose content git explains (a clone, checkout, pull, reset, stash or rebase). */
+export function gitExplainedText(path: string, module: string): string {
+  return `${path} (${module}) now holds content git has committed: a checkout or pull, not your export, so it counts for nothing.`;
+}
+
+/** tito listed a module whose export file is missing (tito records it even when its export failed). */
+export function titoWithoutExportText(module: string, path: string): string {
+  return `tito lists ${module} as completed but ${path} does not exist; it counts once the module is exported.`;
 }
 
 export function resetText(module: string, wasCompleted: boolean, relocked: readonly string[]): string {

@@ -18,3 +18,9 @@ export function newlyListed(before: readonly string[], after: readonly string[])
   const seen = new Set(before);
   return after.filter((entry) => !seen.has(entry));
 }
+
+/** The entries of `before` that `after` no longer lists: tito's `module reset` removed them. */
+export function noLongerListed(before: readonly string[], after: readonly string[]): string[] {
+  const kept = new Set(after);
+  return before.filter((entry) => !kept.has(entry));
+}
