@@ -120,17 +120,38 @@ def _note(console, error):
         print(text, file=sys.stderr)
 
 
+def _panel_body(message, style):
+    """The original's panel text: a bold first line, the milestone's name in cyan, and its closing
+    "Run: COMMAND" line shown as "Run the verification test:" with the command in yellow."""
+    from rich.text import Text
+    lines = message.split('\n')
+    run_line = lines[-1] if len(lines) > 1 and lines[-1].startswith('Run: ') else None
+    if run_line is not None:
+        lines = lines[:-1]
+    body = Text()
+    for index, line in enumerate(lines):
+        if index:
+            body.append('\n')
+        if index == 0:
+            body.append(line, style='bold ' + style)
+        elif index == 2 and line:
+            body.append(line, style='bold cyan')
+        else:
+            body.append(line)
+    if run_line is not None:
+        body.append('Run the verification test:', style='bold')
+        body.append('\n')
+        body.append(run_line[len('Run: '):], style='yellow')
+    return body
+
+
 def _print_panel(console, message, style='green'):
     """An unlock or completion message: a rich Panel on a rich console, else its text."""
     if console is not None and _is_rich_console(console):
         from rich import box
         from rich.panel import Panel
-        from rich.text import Text
-        body = Text(message)
-        first_line = message.split('\n', 1)[0]
-        body.stylize('bold ' + style, 0, len(first_line))
         console.print()
-        console.print(Panel(body, border_style='bright_' + style, box=box.DOUBLE, expand=False))
+        console.print(Panel(_panel_body(message, style), border_style=style, box=box.DOUBLE, expand=False))
         console.print()
     elif console is not None and hasattr(console, 'print'):
         console.print(message)
@@ -155,10 +176,10 @@ def _draw_progress(result):
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
-    table = Table(title='🎯 TinyTorch Milestone Progress', box=box.SQUARE, show_header=True)
+    table = Table(title='🎯 TinyTorch Milestone Progress', box=box.ROUNDED)
     table.add_column('Milestone', style='cyan')
     table.add_column('Status', justify='center')
-    table.add_column('Requirements', justify='center')
+    table.add_column('Requirements', style='dim')
     styles = {'completed': 'green', 'unlocked': 'yellow', 'locked': 'dim'}
     for milestone in result['milestones']:
         status = milestone['status']
@@ -167,16 +188,18 @@ def _draw_progress(result):
             Text(STATUS_LABELS.get(status, status), style=styles.get(status, '')),
             Text('%d/%d modules' % (milestone['met'], len(milestone['requires']))),
         )
-    console.print()
     console.print(table)
+    console.print()
     following = result.get('next')
-    if following:
+    if following:  # as the original: no panel once every milestone is unlocked
         body = Text()
-        body.append(following['name'], style='bold cyan')
-        body.append('\nComplete: ' + ', '.join(following['missing']) if following['missing'] else '')
-    else:
-        body = Text('Every milestone is unlocked. 🎉', style='bold green')
-    console.print(Panel(body, title="What's Next?", border_style='blue', expand=False))
+        body.append('Next Milestone:', style='bold')
+        body.append(' ' + following['name'])
+        if following['missing']:
+            body.append('\n\n')
+            body.append('Complete these modules:', style='bold')
+            body.append(''.join('\n  • ' + module for module in following['missing']))
+        console.print(Panel(body, title="📍 What's Next?", border_style='blue'))
 
 
 def _draw_list(result):
@@ -189,13 +212,13 @@ def _draw_list(result):
             console.print(Text(result['text'], style='yellow'))
         return
     from rich.text import Text
+    console.print(Text('🔓 Unlocked Milestone Tests:', style='bold'))
     console.print()
-    console.print(Text('🧪 Unlocked milestone tests', style='bold'))
     for test in result['tests']:
-        console.print()
-        console.print(Text(test['name'], style='bold cyan'))
-        console.print(Text('  ' + test['description']))
+        console.print(Text('• ' + test['name'], style='cyan'))
+        console.print(Text('  ' + test['description'], style='dim'))
         console.print(Text('  ' + test['command'], style='yellow'), soft_wrap=True)  # one line, to copy
+        console.print()
 
 
 # ---- the API ----

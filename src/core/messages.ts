@@ -82,8 +82,8 @@ export function progressText(view: ProgressView): string {
 }
 
 export function nextText(next: ProgressView['next']): string {
-  if (!next) return "What's Next? Every milestone is unlocked. 🎉";
-  return `What's Next? ${next.name} needs: ${next.missing.join(', ')}`;
+  if (!next) return "📍 What's Next? Every milestone is unlocked. 🎉";
+  return `📍 What's Next? ${next.name} needs: ${next.missing.join(', ')}`;
 }
 
 /** A progress-file path that cannot be read (a folder, a path through a file): a setting to change. */
@@ -100,7 +100,7 @@ export const NO_TESTS_TEXT = 'No milestones unlocked yet. Complete more modules!
 
 export function listText(tests: readonly UnlockedTest[]): string {
   if (tests.length === 0) return NO_TESTS_TEXT;
-  const lines = ['🧪 Unlocked milestone tests', ''];
+  const lines = ['🔓 Unlocked Milestone Tests:', ''];
   for (const test of tests) lines.push(test.name, `  ${test.description}`, `  Run: ${test.command}`, '');
   return lines.join('\n').trimEnd();
 }
@@ -365,3 +365,37 @@ export function daemonStoppedText(status: { pid: number; socket: string }): stri
 }
 
 export const DAEMON_USAGE_TEXT = 'daemon takes status, stop or nothing';
+
+export function notATitoCheckoutText(folder: string): string {
+  return `${folder} is not a TinyTorch checkout: it has no tito/ folder to integrate with.`;
+}
+
+export function noClientText(): string {
+  return "the Python client (clients/python/tito_milestones.py) is not beside this build; reinstall with npm install -g tinytorch-milestones.";
+}
+
+/** One line per change `integrate` made (or did not need to make). */
+export function integrateStepText(step: { action: string; path: string; what: string }): string {
+  switch (step.what) {
+    case 'tracker':
+      return `${step.action} ${step.path}: the milestone tracker tito's \`module complete\` hook imports`;
+    case 'command':
+      return `${step.action} ${step.path}: \`tito milestones\` through the sidecar`;
+    case 'registration':
+      return step.action === 'restored'
+        ? `restored ${step.path}: tito's own milestones command is registered again`
+        : `${step.action} ${step.path}: registers our milestones command in place of tito's own`;
+    case 'not-ours':
+      return `skipped ${step.path}: a file integrate did not write is there; move it away and run integrate again`;
+    case 'no-hook':
+      return "found no `module complete` hook importing milestone_tracker in tito/: the tracker was not placed";
+    default:
+      return "found no `'milestones': ...` command registration in tito/: tito's own milestones command stays";
+  }
+}
+
+export function integrateSummaryText(steps: ReadonlyArray<{ action: string; what: string }>, undo: boolean): string {
+  const changed = steps.filter((step) => ['created', 'edited', 'removed', 'restored'].includes(step.action)).length;
+  if (undo) return changed ? 'The checkout is as it was before integrate.' : 'Nothing to undo: this checkout is not integrated.';
+  return changed ? 'tito now uses the tinytorch-milestones sidecar; `tinytorch-milestones integrate --undo DIR` takes it back.' : 'Already integrated: nothing changed.';
+}
