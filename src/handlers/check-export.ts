@@ -1,6 +1,7 @@
 // milestones/checkExport: record a module, unlock what it completes, announce it.
 import type { CheckExportRequest } from '../../protocol/index.js';
 import { checkExportText, notInCatalogText, unlockMessage } from '../core/messages.js';
+import { catalogLabel } from '../core/catalog.js';
 import { nearestModule } from '../core/modules.js';
 import { claimPanels, forgetPanels } from '../core/pending-panels.js';
 import { recordModule } from '../core/rules.js';
@@ -23,6 +24,6 @@ export const checkExport: Handler<typeof CheckExportRequest> = async (params, co
   announceChange(context.announcer, change, 'checkExport');
   const messages = change.value.map(unlockMessage);
   // Recorded all the same, as the original does; the student hears that it unlocks nothing of this catalog.
-  const note = context.catalog.moduleIds.includes(module) ? null : notInCatalogText(module, context.catalog.label, nearestModule(context.catalog, module));
+  const note = context.catalog.moduleIds.includes(module) ? null : notInCatalogText(module, catalogLabel(context.catalog), nearestModule(context.catalog, module));
   return { newlyUnlocked: change.value.map((milestone) => milestone.id), messages, text: checkExportText(module, messages, note) };
 };
