@@ -27,6 +27,8 @@ export const CatalogMilestone = z.object({
   unlockMessage: z.string(),
   requires: z.array(ModuleName).min(1, { error: 'requires must name at least one module' }),
   verify: Verify,
+  /** This milestone's run time limit, when it needs more (or less) than the default ten minutes. */
+  timeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
 });
 
 /** The shape of a catalog; `catalogProblems` adds the checks across fields (duplicates, unknown modules). */

@@ -135,8 +135,8 @@ def find_sidecar():
             return [node, checkout_bin]
         raise SidecarUnavailable('the milestone sidecar needs Node.js, and `node` is not on PATH')
     raise SidecarUnavailable(
-        'the milestone sidecar is not installed: set TINYTORCH_MILESTONES_CMD, put tinytorch-milestones on PATH, '
-        'or build this checkout (npm install)'
+        'the milestone sidecar is not installed: install it with npm install -g tinytorch-milestones '
+        '(or set TINYTORCH_MILESTONES_CMD to a command that starts it)'
     )
 
 

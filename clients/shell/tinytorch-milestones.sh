@@ -218,7 +218,7 @@ find_sidecar() {
         SIDECAR_CMD=(node "$checkout_bin")
         return 0
     fi
-    err "the milestone sidecar is not installed: set TINYTORCH_MILESTONES_CMD, put tinytorch-milestones on PATH, or build this checkout (npm install)"
+    err "the milestone sidecar is not installed: install it with npm install -g tinytorch-milestones (or set TINYTORCH_MILESTONES_CMD to a command that starts it)"
     exit 1
 }
 

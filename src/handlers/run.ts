@@ -3,6 +3,7 @@ import { CancelledError, MilestoneError, type RunRequest } from '../../protocol/
 import { createOutputThrottle } from '../core/output-throttle.js';
 import { lockedText, noWorkspaceText, RUN_PROGRESS_END, runCancelledText, runInProgressText, runText, verifyingTitle } from '../core/messages.js';
 import { canRun, completeMilestone, missingModules } from '../core/rules.js';
+import { runTimeoutFor } from '../core/config.js';
 import { announceChange } from './announcer.js';
 import { requireMilestone, type Handler } from './handler.js';
 
@@ -48,7 +49,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
       milestone,
       workspace,
       python: context.config.python,
-      timeoutMs: params.timeoutMs ?? context.config.runTimeoutMs,
+      timeoutMs: runTimeoutFor(context.config, milestone, params.timeoutMs),
       honestReturns: context.catalog.honestReturns,
       signal,
       onOutput: (chunk) => throttle.push(chunk),

@@ -1,7 +1,7 @@
 // Settings resolution: initializationOptions, then flags, then environment, then defaults (SPEC §2).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_RUN_TIMEOUT_MS, resolveConfig, type ConfigSources } from '../../src/core/config.js';
+import { DEFAULT_RUN_TIMEOUT_MS, resolveConfig, runTimeoutFor, type ConfigSources } from '../../src/core/config.js';
 
 const sources = (overrides: Partial<ConfigSources> = {}): ConfigSources => ({
   flags: {},
@@ -19,7 +19,7 @@ test('defaults: the original progress file, no workspace, the seed catalog, pyth
     exports: null,
     catalog: 'seed',
     python: 'python3',
-    runTimeoutMs: DEFAULT_RUN_TIMEOUT_MS,
+    runTimeoutMs: null,
     popups: 'notification',
   });
   assert.is(DEFAULT_RUN_TIMEOUT_MS, 600_000);
@@ -56,8 +56,29 @@ test('an empty environment variable counts as unset', () => {
   const config = resolveConfig(sources({ env: { TINYTORCH_PROGRESS_FILE: '', TINYTORCH_WORKSPACE: '', TINYTORCH_RUN_TIMEOUT_MS: '' } }));
   assert.is(config.progressFile, '/home/student/.tinytorch/progress.json');
   assert.is(config.workspace, null);
-  assert.is(config.runTimeoutMs, DEFAULT_RUN_TIMEOUT_MS);
+  assert.is(config.runTimeoutMs, null);
   assert.is(resolveConfig(sources({ env: { TINYTORCH_RUN_TIMEOUT_MS: '2500' } })).runTimeoutMs, 2500);
+});
+
+test("the default Python is the active virtual environment's, else python3", () => {
+  assert.is(resolveConfig(sources({ env: { VIRTUAL_ENV: '/home/student/venv' } })).python, '/home/student/venv/bin/python');
+  assert.is(resolveConfig(sources({ env: { VIRTUAL_ENV: '' } })).python, 'python3');
+  assert.is(resolveConfig(sources({ env: { VIRTUAL_ENV: '/v', TINYTORCH_PYTHON: '/chosen' } })).python, '/chosen');
+});
+
+test('a checkout in the current directory is the workspace when nothing else names one, and brings its catalog', () => {
+  const here = resolveConfig(sources({ checkoutHere: '/today' }));
+  assert.is(here.workspace, '/today');
+  assert.is(here.catalog, 'tinytorch');
+  assert.is(resolveConfig(sources({ checkoutHere: '/today', env: { TINYTORCH_WORKSPACE: '/env/ws' } })).workspace, '/env/ws');
+  assert.is(resolveConfig(sources({ checkoutHere: '/today', rootPath: '/editor' })).workspace, '/editor');
+});
+
+test("a run's limit: the request's, the user's setting, the milestone's own, then ten minutes", () => {
+  assert.is(runTimeoutFor({ runTimeoutMs: null }, {}), DEFAULT_RUN_TIMEOUT_MS);
+  assert.is(runTimeoutFor({ runTimeoutMs: null }, { timeoutMs: 2_700_000 }), 2_700_000);
+  assert.is(runTimeoutFor({ runTimeoutMs: 5000 }, { timeoutMs: 2_700_000 }), 5000);
+  assert.is(runTimeoutFor({ runTimeoutMs: 5000 }, { timeoutMs: 2_700_000 }, 10), 10);
 });
 
 test.run();
