@@ -108,7 +108,7 @@ export function listText(tests: readonly UnlockedTest[]): string {
 export function rescanText(recorded: readonly string[], messages: readonly string[], completed: readonly string[] = []): string {
   const head = recorded.length
     ? `Recorded from your exports and tito's records: ${recorded.join(', ')}.`
-    : 'No exported module that was not already completed (files as git committed them are not your work).';
+    : 'No exported module that was not already completed.';
   const done = completed.length ? `\nCompleted from tito's records: ${completed.join(', ')}.` : '';
   return messages.length ? `${head}${done}\n\n${messages.join('\n\n')}` : `${head}${done}`;
 }

@@ -118,7 +118,7 @@ test('__init__.py, _modidx.py, temporary files and files present at start trigge
   const answer = RescanRequest.result.parse((await sidecar.request('milestones/rescan', {})).result);
   assert.equal(answer.recorded, ['00_setup', '01_tensor', '02_autograd']);
   assert.equal(answer.newlyUnlocked, ['perceptron']);
-  assert.match(answer.text, 'Recorded from exported files: 00_setup, 01_tensor, 02_autograd.');
+  assert.match(answer.text, "Recorded from your exports and tito's records: 00_setup, 01_tensor, 02_autograd.");
   assert.match(answer.text, 'MILESTONE UNLOCKED!');
   assert.is((await sidecar.waitFor(isUnlock('perceptron'), 2000)).params.cause, 'rescan');
   assert.equal(readProgress().completed_modules, ['00_setup', '01_tensor', '02_autograd']);
@@ -278,7 +278,7 @@ test('the one-shot CLI rescans and resets', () => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--workspace', workspace, '--progress-file', progressFile(), ...args], { encoding: 'utf8', env: { ...process.env, ...CLEAN_ENV }, timeout: 10_000 });
   const rescan = cli('rescan', '--json');
   assert.is(rescan.status, 0, rescan.stderr);
-  assert.equal(JSON.parse(rescan.stdout), { recorded: ['01_tensor'], newlyUnlocked: [], text: 'Recorded from exported files: 01_tensor.' });
+  assert.equal(JSON.parse(rescan.stdout), { recorded: ['01_tensor'], newlyUnlocked: [], text: "Recorded from your exports and tito's records: 01_tensor." });
   const reset = cli('reset', '01_tensor');
   assert.is(reset.status, 0, reset.stderr);
   assert.is(reset.stdout, '01_tensor is no longer completed.\n');
