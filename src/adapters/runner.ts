@@ -1,9 +1,11 @@
 // The Runner adapter: verifies a milestone by running its pytest test or its scripts in the workspace (SPEC §5).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Runner, RunJob, RunOutcome } from '../ports.js';
+import { parseOutcome, shortfall, type RecordedOutcome } from './pytest-outcome.js';
 import { runChild, type ChildResult } from './run-child.js';
 import { runDetail } from '../core/messages.js';
 import { runCause, type RunReason } from '../core/run-reason.js';
@@ -19,6 +21,8 @@ export interface RunnerOptions {
 }
 
 export const PLUGIN_MODULE = 'tinytorch_honest_returns';
+/** Always loaded: records each test's real outcome, so a skip, an xfail or an early os._exit never passes. */
+export const OUTCOME_PLUGIN_MODULE = 'tinytorch_run_outcome';
 /** Where the plugin may sit relative to this code: the bundle (dist/, or a chunk folder in it), then the sources. */
 const PLUGIN_DIRS = ['./pytest/', '../pytest/', '../src/adapters/pytest/', '../../src/adapters/pytest/'];
 
@@ -110,23 +114,36 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
   const verify = job.milestone.verify;
   if ('pytest' in verify) {
     const node = verify.pytest;
-    const args = ['-m', 'pytest', node, '-v', '--tb=short'];
-    const env: Record<string, string> = {};
-    if (job.honestReturns) {
-      const dir = pytestPluginDir();
-      if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
-      args.push('-p', PLUGIN_MODULE);
-      env.PYTHONPATH = [dir, 'PYTHONPATH' in baseEnv ? baseEnv.PYTHONPATH : process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+    const dir = pytestPluginDir();
+    if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
+    const args = ['-m', 'pytest', node, '-v', '--tb=short', '-p', OUTCOME_PLUGIN_MODULE];
+    if (job.honestReturns) args.push('-p', PLUGIN_MODULE);
+    const record = mkdtempSync(join(tmpdir(), 'tinytorch-milestones-outcome-'));
+    const outcomeFile = join(record, 'outcome.jsonl');
+    const env = {
+      PYTHONPATH: [dir, 'PYTHONPATH' in baseEnv ? baseEnv.PYTHONPATH : process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+      TINYTORCH_MILESTONES_OUTCOME: outcomeFile,
+    };
+    let result: ChildResult;
+    let recorded: RecordedOutcome | null;
+    try {
+      result = await child(args, null, env);
+      recorded = existsSync(outcomeFile) ? parseOutcome(readFileSync(outcomeFile, 'utf8')) : null;
+    } finally {
+      rmSync(record, { recursive: true, force: true });
     }
-    const result = await child(args, null, env);
     const early = interrupted(result);
     if (early) return early;
     const { exitCode, signal } = result;
-    if (exitCode === 0) return end(true, exitCode, signal, { kind: 'pytest-passed', node });
     if (exitCode === 4 || exitCode === 5 || (exitCode === 2 && scan.collectionErrors)) {
       const reason = scan.reason ?? scan.errorLine ?? (exitCode === 5 ? 'no test matched it' : null);
       return end(false, exitCode, signal, { kind: 'not-collected', node, reason, exitCode });
     }
+    // pytest's exit status is not enough: only the plugin's record says that every selected test really ran and passed.
+    const short = shortfall(recorded);
+    if (exitCode === 0 && short === null) return end(true, exitCode, signal, { kind: 'pytest-passed', node });
+    if (short?.kind === 'not-run') return end(false, exitCode, signal, short);
+    if (short?.kind === 'no-outcome') return end(false, exitCode, signal, { kind: 'no-outcome', node, exitCode, signal });
     if (scan.returnedFalse) return end(false, exitCode, signal, { kind: 'returned-false', node });
     return end(false, exitCode, signal, { kind: 'exited', what: `pytest ${node}`, exitCode, signal });
   }

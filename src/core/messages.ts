@@ -216,6 +216,18 @@ export function runDetail(reason: RunReason): string {
       return `${reason.node} returned False, which counts as a failure when honest returns are on.`;
     case 'not-collected':
       return `pytest could not collect ${reason.node}: ${sentence(reason.reason ?? `pytest exited with code ${reason.exitCode} before running it`)}`;
+    case 'not-run': {
+      const why = reason.reason ? ` (${reason.reason.replace(/[.]$/, '')})` : '';
+      const rule = 'a milestone passes only when its test runs and passes';
+      if (reason.how === 'skipped') return `${reason.nodeid} was skipped${why}, so it verified nothing: ${rule}.`;
+      if (reason.how === 'xfailed') return `${reason.nodeid} is marked xfail${why} and failed as expected: ${rule}.`;
+      return `${reason.nodeid} is marked xfail${why}: ${rule} without it.`;
+    }
+    case 'no-outcome': {
+      const ended = reason.signal !== null ? `pytest was ended by ${reason.signal}` : `pytest exited with code ${reason.exitCode}`;
+      const hint = reason.exitCode === 0 ? ' (did the test call os._exit?)' : '';
+      return `${ended} before reporting the outcome of ${reason.node}${hint}, so it counts as failed.`;
+    }
     case 'timeout':
       return `The run did not finish within ${formatDuration(reason.timeoutMs)}, so it was stopped along with every process it started.`;
     case 'cancelled':

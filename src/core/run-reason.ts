@@ -8,13 +8,18 @@ export type RunReason =
   | { readonly kind: 'exited'; readonly what: string; readonly exitCode: number | null; readonly signal: string | null }
   | { readonly kind: 'returned-false'; readonly node: string }
   | { readonly kind: 'not-collected'; readonly node: string; readonly reason: string | null; readonly exitCode: number | null }
+  /** A selected test was skipped, or marked xfail (and failed as expected, or passed): it verified nothing. */
+  | { readonly kind: 'not-run'; readonly nodeid: string; readonly how: 'skipped' | 'xfailed' | 'xpassed'; readonly reason: string | null }
+  /** pytest ended (os._exit, a crash) before the outcome plugin recorded every selected test and the end of the session. */
+  | { readonly kind: 'no-outcome'; readonly node: string; readonly exitCode: number | null; readonly signal: string | null }
   | { readonly kind: 'timeout'; readonly timeoutMs: number }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'spawn-failed'; readonly python: string; readonly code: string; readonly message: string }
   | { readonly kind: 'workspace-missing'; readonly workspace: string }
   | { readonly kind: 'plugin-missing'; readonly looked: readonly string[] };
 
-export type RunCause = 'passed' | 'failed' | 'returned-false' | 'not-collected' | 'timeout' | 'cancelled' | 'spawn-failed';
+/** `skipped`: a selected test was skipped or marked xfail; `no-outcome`: pytest ended before recording every test's outcome. */
+export type RunCause = 'passed' | 'failed' | 'returned-false' | 'not-collected' | 'skipped' | 'no-outcome' | 'timeout' | 'cancelled' | 'spawn-failed';
 
 /** The coarse cause a client sees for each reason. */
 export function runCause(reason: RunReason): RunCause {
@@ -24,8 +29,11 @@ export function runCause(reason: RunReason): RunCause {
       return 'passed';
     case 'exited':
       return 'failed';
+    case 'not-run':
+      return 'skipped';
     case 'returned-false':
     case 'not-collected':
+    case 'no-outcome':
     case 'timeout':
     case 'cancelled':
     case 'spawn-failed':

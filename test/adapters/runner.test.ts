@@ -50,6 +50,35 @@ def test_spawns_grandchild():
 
 def test_leaves_grandchild_behind():
     _spawn_sleeper()
+
+def test_skips():
+    import pytest
+    pytest.skip("no GPU here")
+
+def test_exits_early():
+    os._exit(0)
+
+import pytest
+
+@pytest.mark.xfail(reason="known to fail")
+def test_xfail_fails():
+    assert False
+
+@pytest.mark.xfail(reason="expected to fail")
+def test_xfail_passes():
+    return True
+
+@pytest.fixture
+def exits_in_teardown():
+    yield
+    os._exit(0)
+
+def test_exits_in_teardown(exits_in_teardown):
+    return True
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_param(n):
+    assert n == 1
 `,
   'tests/test_broken_import.py': `
 import module_that_does_not_exist
@@ -63,6 +92,14 @@ for number in range(1, 201):
     print(f"line {number}")
 print("a warning", file=sys.stderr)
 sys.stdout.write("no newline at the end")
+`,
+  'scripts/spawns_grandchild.py': `
+import os, subprocess, time
+sleeper = subprocess.Popen(["sleep", "300"])
+with open("grandchild.pid.tmp", "w") as file:
+    file.write(str(sleeper.pid))
+os.replace("grandchild.pid.tmp", "grandchild.pid")
+time.sleep(3600)
 `,
   'scripts/second.py': `print("second script ran")\n`,
   'scripts/exit_three.py': `print("about to fail")\nraise SystemExit(3)\n`,
@@ -213,6 +250,38 @@ test('a test module that fails to import is not collected, naming the error', as
   assert.is(outcome.detail, "pytest could not collect tests/test_broken_import.py::test_anything: ModuleNotFoundError: No module named 'module_that_does_not_exist'.");
 });
 
+test('a skipped test fails the run: it did not verify anything (A17)', async () => {
+  for (const honestReturns of [true, false]) {
+    const { outcome } = await run(node('test_skips'), { honestReturns });
+    assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [false, 'skipped', 0], outcome.detail);
+    assert.is(outcome.detail, 'tests/test_milestones.py::test_skips was skipped (no GPU here), so it verified nothing: a milestone passes only when its test runs and passes.');
+  }
+});
+
+test('an xfail test fails the run whether it failed as expected or passed (A17)', async () => {
+  const failed = (await run(node('test_xfail_fails'))).outcome;
+  assert.equal([failed.passed, failed.cause, failed.exitCode], [false, 'skipped', 0], failed.detail);
+  assert.is(failed.detail, 'tests/test_milestones.py::test_xfail_fails is marked xfail (known to fail) and failed as expected: a milestone passes only when its test runs and passes.');
+  const passed = (await run(node('test_xfail_passes'))).outcome;
+  assert.equal([passed.passed, passed.cause], [false, 'skipped'], passed.detail);
+  assert.is(passed.detail, 'tests/test_milestones.py::test_xfail_passes is marked xfail (expected to fail): a milestone passes only when its test runs and passes without it.');
+});
+
+test('a test that ends pytest with os._exit(0) fails: no outcome was reported (A17)', async () => {
+  for (const name of ['test_exits_early', 'test_exits_in_teardown']) {
+    const { outcome } = await run(node(name));
+    assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [false, 'no-outcome', 0], outcome.detail);
+    assert.is(outcome.detail, `pytest exited with code 0 before reporting the outcome of tests/test_milestones.py::${name} (did the test call os._exit?), so it counts as failed.`);
+  }
+});
+
+test('a node that selects several tests passes only when every one passes (A17)', async () => {
+  const { outcome } = await run(node('test_param'));
+  assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [false, 'failed', 1], outcome.detail);
+  const one = (await run(node('test_param[1]'))).outcome;
+  assert.equal([one.passed, one.cause], [true, 'passed'], one.detail);
+});
+
 test('a time limit beyond what a timer holds (over 24.8 days) does not stop the run at once', async () => {
   const { outcome } = await run(node('test_pass'), { timeoutMs: 3_000_000_000 });
   assert.equal([outcome.passed, outcome.cause], [true, 'passed']);
@@ -242,12 +311,14 @@ test('a test that ignores SIGTERM is killed after the grace period', async () =>
 
 test('a timeout kills the grandchildren too', async () => {
   rmSync(join(workspace, 'grandchild.pid'), { force: true });
-  const running = run(node('test_spawns_grandchild'), { timeoutMs: 4000 });
+  // A script starts faster than pytest: the limit must fall after the grandchild has started, even on a loaded machine.
+  const limit = scaled(3000);
+  const running = run({ scripts: ['scripts/spawns_grandchild.py'] }, { timeoutMs: limit });
   const pid = await grandchildPid();
   assert.ok(isAlive(pid));
   const { outcome, elapsedMs } = await running;
   assert.is(outcome.cause, 'timeout');
-  assert.ok(elapsedMs < scaled(7000), `answered after ${elapsedMs} ms`);
+  assert.ok(elapsedMs < limit + scaled(3000), `answered after ${elapsedMs} ms`);
   assert.ok(await gone(pid), `grandchild ${pid} survived`);
 });
 
