@@ -1,0 +1,38 @@
+// Bundles the extension (and its integration tests) with esbuild; with --server, stages the built sidecar in server/.
+import { build } from 'esbuild';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+
+const here = new URL('../', import.meta.url);
+const sidecar = new URL('../../dist/', here);
+
+await rm(new URL('out/', here), { recursive: true, force: true });
+await build({
+  entryPoints: { extension: 'src/extension.ts', 'test/integration/index': 'test/integration/index.ts' },
+  absWorkingDir: here.pathname,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node18',
+  outdir: 'out',
+  outExtension: { '.js': '.cjs' },
+  external: ['vscode'],
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+if (process.argv.includes('--server')) {
+  // The .vsix carries the sidecar: the root's dist/ (the bundle, its chunks and the pytest plugin).
+  if (!existsSync(new URL('cli.js', sidecar))) {
+    console.error('clients/vscode: the sidecar is not built: run "npm run build" at the repository root first');
+    process.exit(1);
+  }
+  const server = new URL('server/', here);
+  await rm(server, { recursive: true, force: true });
+  await mkdir(server, { recursive: true });
+  await cp(sidecar, server, { recursive: true, filter: (path) => !path.endsWith('.map') && !path.includes('__pycache__') });
+  // The bundle is ESM, and the extension's package.json is not "type": "module".
+  await writeFile(new URL('package.json', server), '{ "type": "module" }\n');
+}

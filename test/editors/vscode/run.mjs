@@ -1,0 +1,283 @@
+// VS Code, for real: code-server 4.100.3 (VS Code 1.100.3) driven by Debian's chromium through playwright-core.
+// 1. the extension's integration tests run inside code-server's real extension host (workbench payload);
+// 2. the packaged .vsix, installed as a student would, is driven through the UI: an export shows the toast,
+//    "Run verification" runs the demo workspace's real pytest, and the Milestones view and the timeline show the
+//    milestone completed. A screenshot of each step is saved under the folder printed at the start.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const EXT = join(ROOT, 'clients/vscode');
+const VSIX = join(EXT, 'tinytorch-milestones.vsix');
+const CACHE = process.env.TINYTORCH_EDITORS_CACHE || join(tmpdir(), 'tinytorch-editors-cache');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Generous deadlines: they only bound a hang. Every wait ends on the event it waits for.
+const WORKBENCH_MS = 180_000;
+const EVENT_MS = 90_000;
+const TESTS_MS = 300_000;
+
+const say = (line) => process.stdout.write(`[vscode] ${line}\n`);
+const failures = [];
+const check = (ok, what) => {
+  say(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+async function main() {
+  const started = Date.now();
+  const codeServer = execFileSync('bash', [join(ROOT, 'test/editors/vscode/install-code-server.sh'), CACHE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  if (!existsSync(join(EXT, 'node_modules'))) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: EXT, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'package:vscode'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { chromium } = await import(join(EXT, 'node_modules/playwright-core/index.mjs'));
+  say(`code-server ${execFileSync(codeServer, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, ${execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim()}`);
+  say(`setup took ${Math.round((Date.now() - started) / 1000)} s`);
+
+  const tmp = await mkdtemp(join(tmpdir(), 'tinytorch-vscode-'));
+  const shots = process.env.TINYTORCH_EDITORS_SCREENSHOTS || join(tmpdir(), `tinytorch-vscode-screenshots-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  await mkdir(shots, { recursive: true });
+  say(`screenshots: ${shots}`);
+
+  const unit = await makeWorkspace(join(tmp, 'unit'));
+  const ui = await makeWorkspace(join(tmp, 'ui'));
+  const home = join(tmp, 'home');
+  const dirs = { extensions: join(tmp, 'extensions'), userData: join(tmp, 'user-data') };
+  await mkdir(join(dirs.userData, 'User'), { recursive: true });
+  await writeFile(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
+    XDG_DATA_HOME: join(tmp, 'xdg-data'),
+    TINYTORCH_VSCODE_TEST_REPORT: join(tmp, 'unit', 'report.json'),
+  };
+  await mkdir(home, { recursive: true });
+  const common = ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData];
+  execFileSync(codeServer, [...common, '--install-extension', VSIX], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  check(existsSync(join(dirs.extensions, 'tinytorch.tinytorch-milestones-vscode-0.1.0', 'server', 'cli.js')), 'the .vsix installs with the sidecar inside it');
+
+  const port = await freePort();
+  const server = spawn(codeServer, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let serverLog = '';
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const base = `http://127.0.0.1:${port}`;
+  let browser;
+  try {
+    await waitFor('code-server to listen', WORKBENCH_MS, async () => (await fetch(`${base}/healthz`).catch(() => undefined))?.ok);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    await extensionTests(browser, base, port, unit, env, shots);
+    await driveUi(browser, base, ui, shots);
+  } catch (error) {
+    for (const [i, page] of (browser?.contexts().flatMap((c) => c.pages()) ?? []).entries()) {
+      await page.screenshot({ path: join(shots, `failed-${i}.png`) }).catch(() => {});
+    }
+    check(false, error instanceof Error ? error.message : String(error));
+  } finally {
+    await browser?.close().catch(() => {});
+    await stop(server);
+    const left = leftovers([tmp, join(EXT, 'server', 'cli.js')]);
+    check(left.length === 0, `nothing left running after code-server stops${left.length ? `: ${left.join('; ')}` : ''}`);
+    for (const line of left) {
+      try {
+        process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+      } catch {}
+    }
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    if (failures.length > 0) await writeFile(join(shots, 'code-server.log'), serverLog).catch(() => {});
+  }
+  say(`screenshots: ${shots}`);
+  say(`took ${Math.round((Date.now() - started) / 1000)} s`);
+  if (failures.length > 0) {
+    say(`${failures.length} failed:\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+}
+
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.commandCenter.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+  'window.commandCenter': false,
+};
+
+/** A copy of demo/workspace with its own progress file (00_setup, 01_tensor done), the seed catalog. */
+async function makeWorkspace(dir) {
+  const folder = join(dir, 'workspace');
+  await cp(join(ROOT, 'demo/workspace'), folder, { recursive: true });
+  const progressFile = join(dir, 'progress.json');
+  await writeFile(progressFile, `${JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }, null, 2)}\n`);
+  await mkdir(join(folder, '.vscode'), { recursive: true });
+  const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  await writeFile(
+    join(folder, '.vscode', 'settings.json'),
+    JSON.stringify({ 'tinytorchMilestones.progressFile': progressFile, 'tinytorchMilestones.catalog': 'seed', 'tinytorchMilestones.python': python }, null, 2),
+  );
+  return { folder, progressFile };
+}
+
+/** Step 1: the extension's own tests, inside code-server's extension host; their exit comes back through codeAutomationExit. */
+async function extensionTests(browser, base, port, unit, env, shots) {
+  const page = await newPage(browser);
+  let exited;
+  const exit = new Promise((resolve) => (exited = resolve));
+  await page.exposeFunction('codeAutomationExit', (code) => exited(code));
+  const remote = (path) => `vscode-remote://127.0.0.1:${port}${path}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(EXT)],
+    ['extensionTestsPath', remote(join(EXT, 'out/test/integration/index.cjs'))],
+  ];
+  await page.goto(`${base}/?folder=${encodeURIComponent(unit.folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  const code = await Promise.race([exit, sleep(TESTS_MS).then(() => 'timeout')]);
+  await page.screenshot({ path: join(shots, '01-extension-tests.png') }).catch(() => {});
+  const report = await readFile(env.TINYTORCH_VSCODE_TEST_REPORT, 'utf8').then(JSON.parse, () => []);
+  for (const r of report) {
+    check(r.ok, `extension host: ${r.name} (${r.ms} ms)`);
+    if (!r.ok) say(r.error);
+  }
+  check(code === 0 && report.length > 0, `extension tests exited with ${code} after ${report.length} tests`);
+  await page.close();
+}
+
+/** Step 2: a student's session with the installed .vsix. */
+async function driveUi(browser, base, ui, shots) {
+  const page = await newPage(browser);
+  const shot = async (name) => page.screenshot({ path: join(shots, name) });
+  await page.goto(`${base}/?folder=${encodeURIComponent(ui.folder)}`);
+  const status = page.locator('.statusbar-item', { hasText: 'Milestones 0/5' });
+  await status.first().waitFor({ timeout: WORKBENCH_MS });
+  check(true, 'status bar shows "Milestones 0/5"');
+  // Every notification that appears, however briefly (a progress notification may last a second).
+  await page.evaluate(() => {
+    window.__toasts = [];
+    const seen = new WeakSet();
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('.notification-list-item-message')) {
+        if (seen.has(el)) continue;
+        seen.add(el);
+        window.__toasts.push(el.textContent);
+      }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+  await status.first().click();
+  const perceptron = page.locator('.monaco-list-row[aria-label^="1957 - The Perceptron"]');
+  await perceptron.waitFor({ timeout: EVENT_MS });
+  check(/Locked/.test(await perceptron.getAttribute('aria-label')) && /next/.test(await perceptron.getAttribute('aria-label')), 'the Milestones view shows the perceptron locked and next');
+  await shot('02-milestones-view.png');
+
+  // An nbdev export of 02_autograd lands in the watched tinytorch/ folder.
+  const file = join(ui.folder, 'tinytorch/core/autograd.py');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, '# %% ../../modules/02_autograd/02_autograd.ipynb 1\nclass Tensor: ...\n');
+  await writeFile(file, '# AUTOGENERATED! DO NOT EDIT!\n# %% ../../modules/02_autograd/02_autograd.ipynb 1\nclass Tensor: ...\n');
+  const toast = page.locator('.notification-toast', { hasText: 'Milestone unlocked: 1957 - The Perceptron' });
+  await toast.waitFor({ timeout: EVENT_MS });
+  check(true, 'the export shows the unlock toast');
+  await page.locator('.monaco-list-row[aria-label*="Unlocked"][aria-label^="1957 - The Perceptron"]').waitFor({ timeout: EVENT_MS });
+  check(true, 'the Milestones view shows the perceptron unlocked');
+  await shot('03-unlock-toast.png');
+
+  await toast.locator('.monaco-button', { hasText: 'Run verification' }).click();
+  const passed = page.locator('.notification-toast', { hasText: '1957 - The Perceptron passed' });
+  await page.locator('.notification-toast', { hasText: 'Verifying 1957 - The Perceptron' }).waitFor({ timeout: EVENT_MS }).then(() => shot('04-running.png'), () => {});
+  await passed.waitFor({ timeout: EVENT_MS });
+  const toasts = await page.evaluate(() => window.__toasts);
+  check(toasts.some((t) => t.startsWith('Verifying 1957 - The Perceptron')), 'Run verification shows a progress notification');
+  check(toasts.filter((t) => t.includes('1957 - The Perceptron') && /unlocked/i.test(t)).length === 1, 'one toast for the unlock (no window/showMessage duplicate)');
+  check(!toasts.some((t) => t.includes('MILESTONE UNLOCKED')), 'no window/showMessage pop-up besides our own');
+  const output = page.locator('.part.panel .view-lines');
+  await output.filter({ hasText: 'test_perceptron_learning PASSED' }).first().waitFor({ timeout: EVENT_MS });
+  check(true, 'the run streamed into the output channel (pytest PASSED line)');
+  await page.locator('.monaco-list-row[aria-label*="Completed"][aria-label^="1957 - The Perceptron"]').waitFor({ timeout: EVENT_MS });
+  check(true, 'the Milestones view shows the perceptron completed');
+  check((await page.locator('.statusbar-item', { hasText: 'Milestones 1/5' }).count()) > 0, 'status bar shows "Milestones 1/5"');
+  await shot('05-passed.png');
+
+  await page.locator('.action-label[aria-label="Show timeline"]').first().click();
+  const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+  await frame.locator('g.milestone[data-id="perceptron"][data-status="completed"]').waitFor({ timeout: EVENT_MS });
+  check(true, 'the timeline draws the perceptron completed');
+  const date = await frame.locator('tr[data-id="perceptron"] td.date').textContent();
+  check(/^completed /.test(date ?? ''), `the timeline shows its date ("${date}")`);
+  check((await frame.locator('g.milestone[data-status="locked"]').count()) === 4, 'the four other milestones are drawn locked');
+  await shot('06-timeline.png');
+  await page.close();
+}
+
+async function newPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(EVENT_MS);
+  return page;
+}
+
+async function waitFor(what, ms, probe) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Processes whose command line mentions one of the paths (pid and command), this one excepted. */
+function leftovers(paths) {
+  const found = new Set();
+  for (const path of paths) {
+    try {
+      for (const line of execFileSync('pgrep', ['-af', path], { encoding: 'utf8' }).split('\n')) {
+        if (line && !line.startsWith(`${process.pid} `)) found.add(line.slice(0, 200));
+      }
+    } catch {} // pgrep exits 1 when nothing matches
+  }
+  return [...found];
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Stops code-server and everything it started (its process group: extension hosts, sidecars, runs). */
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {}
+  if (await Promise.race([gone.then(() => true), sleep(5000).then(() => false)])) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+  await gone;
+}
+
+main().catch((error) => {
+  say(`FAIL ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});
