@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Completed, type MilestoneProgress, Progress, type ProgressResult, Rescan, Run, RunOutput, Unlocked } from '../../protocol/index.js';
-import { DateStore, type Memento, mergeDates, readTitoDates } from '../../clients/vscode/src/dates.js';
-import { layout, milestoneYear, renderTimeline } from '../../clients/vscode/src/timeline-html.js';
-import { METHODS } from '../../clients/vscode/src/wire.js';
+import { CompletedNotification, type MilestoneProgress, ProgressRequest, type ProgressResult, RescanRequest, RunOutputNotification, RunRequest, UnlockedNotification } from '../../protocol/index.js';
+import { DateStore, type Memento, mergeDates, readTitoDates } from '../../clients/vscode/src/core/dates.js';
+import { layout, milestoneYear, renderTimeline } from '../../clients/vscode/src/core/timeline-html.js';
+import { METHODS } from '../../clients/vscode/src/core/wire.js';
 
 const milestone = (id: string, name: string, status: MilestoneProgress['status'], requires = ['01_tensor'], met = 1): MilestoneProgress => ({
   id,
@@ -40,12 +40,12 @@ class MemoryMemento implements Memento {
 
 test('the extension uses the method names that protocol/ declares', () => {
   assert.equal(METHODS, {
-    progress: Progress.method,
-    run: Run.method,
-    rescan: Rescan.method,
-    unlocked: Unlocked.method,
-    completed: Completed.method,
-    runOutput: RunOutput.method,
+    progress: ProgressRequest.method,
+    run: RunRequest.method,
+    rescan: RescanRequest.method,
+    unlocked: UnlockedNotification.method,
+    completed: CompletedNotification.method,
+    runOutput: RunOutputNotification.method,
   });
 });
 

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { type ClientCapabilities, type FeatureState, LanguageClient, type LanguageClientOptions, type ServerOptions, type StaticFeature, TransportKind } from 'vscode-languageclient/node';
-import { CLIENT_CAPABILITY } from './wire.js';
+import { CLIENT_CAPABILITY } from './core/wire.js';
 
 export const CLIENT_ID = 'tinytorchMilestones';
 const CLIENT_NAME = 'TinyTorch Milestones sidecar';

@@ -2,14 +2,14 @@
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import { CLIENT_ID, createClient } from './client.js';
-import { DateStore, readTitoDates } from './dates.js';
-import * as say from './messages.js';
-import { MilestonesModel } from './model.js';
+import { DateStore, readTitoDates } from './core/dates.js';
+import * as say from './core/messages.js';
+import { MilestonesModel } from './core/model.js';
 import { type RunOutcome, VerificationRunner } from './run.js';
 import { createStatusBar } from './status-bar.js';
 import { TimelinePanel } from './timeline.js';
 import { MilestonesTree } from './tree.js';
-import { type CompletedParams, METHODS, type ProgressResult, type RunOutputParams, type UnlockedParams } from './wire.js';
+import { type CompletedParams, METHODS, type ProgressResult, type RunOutputParams, type UnlockedParams } from './core/wire.js';
 
 const VIEW_ID = 'tinytorchMilestones.milestones';
 /** The extension's own UI commands; the sidecar's `tinytorch.milestones.*` commands are registered by vscode-languageclient. */
@@ -82,10 +82,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Milest
       });
     }),
     client.onNotification(METHODS.completed, async (params: CompletedParams) => {
+      // A run started here announces its own result; a completion from elsewhere (tito, a terminal) gets a toast.
+      // Decided before any await: the run's answer follows this notification at once.
+      const fromOurRun = runner.isRunning(params.id);
       await dates.record(params.id, 'completed', new Date());
       void refresh();
-      // A run started here announces its own result; a completion from elsewhere (tito, a terminal) gets a toast.
-      if (!runner.isRunning(params.id)) void vscode.window.showInformationMessage(say.completedToast(params.name));
+      if (!fromOurRun) void vscode.window.showInformationMessage(say.completedToast(params.name));
     }),
     client.onNotification(METHODS.runOutput, (params: RunOutputParams) => runner.onOutput(params)),
     client.onDidChangeState(({ newState }) => {

@@ -1,9 +1,9 @@
 // "Run verification": the run streams into the output channel, shows a progress notification, ends with pass or fail.
 import * as vscode from 'vscode';
 import { type LanguageClient, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
-import * as say from './messages.js';
-import type { MilestonesModel } from './model.js';
-import { METHODS, type RunOutputParams, type RunResult } from './wire.js';
+import * as say from './core/messages.js';
+import type { MilestonesModel } from './core/model.js';
+import { METHODS, type RunOutputParams, type RunResult } from './core/wire.js';
 
 const REQUEST_CANCELLED = -32800;
 const LINE_SHOWN = 120;

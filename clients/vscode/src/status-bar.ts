@@ -1,7 +1,7 @@
 // The status bar item "Milestones 2/6", which opens the Milestones view.
 import * as vscode from 'vscode';
-import { STATUS_BAR_STARTING, statusBarText, statusBarTooltip } from './messages.js';
-import type { MilestonesModel } from './model.js';
+import { STATUS_BAR_STARTING, statusBarText, statusBarTooltip } from './core/messages.js';
+import type { MilestonesModel } from './core/model.js';
 
 export function createStatusBar(model: MilestonesModel, command: string): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('tinytorchMilestones.status', vscode.StatusBarAlignment.Left, 10);

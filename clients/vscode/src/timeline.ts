@@ -1,8 +1,8 @@
 // The timeline webview panel: one at a time, redrawn whenever the model changes.
 import * as vscode from 'vscode';
-import { TIMELINE_TITLE } from './messages.js';
-import type { MilestonesModel } from './model.js';
-import { renderTimeline } from './timeline-html.js';
+import { TIMELINE_TITLE } from './core/messages.js';
+import type { MilestonesModel } from './core/model.js';
+import { renderTimeline } from './core/timeline-html.js';
 
 export class TimelinePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;

@@ -1,8 +1,8 @@
 // The Milestones view: each milestone with its status icon, met/n modules and what is missing; the next one highlighted.
 import * as vscode from 'vscode';
-import { NEXT_WORD, STATUS_WORD, dateLabel, missingLabel, modulesLabel } from './messages.js';
-import type { MilestonesModel, Snapshot } from './model.js';
-import type { MilestoneProgress } from './wire.js';
+import { NEXT_WORD, STATUS_WORD, dateLabel, missingLabel, modulesLabel } from './core/messages.js';
+import type { MilestonesModel, Snapshot } from './core/model.js';
+import type { MilestoneProgress } from './core/wire.js';
 
 type Node = { kind: 'milestone'; milestone: MilestoneProgress } | { kind: 'module'; module: string; done: boolean; parent: string };
 

@@ -36,7 +36,8 @@ main() {
   local cache=${1:?usage: install-code-server.sh CACHE_DIR}
   local prefix="$cache/code-server-$CODE_SERVER_VERSION"
   local bin="$prefix/node_modules/.bin/code-server"
-  need_apt chromium ripgrep libkrb5-dev build-essential python3
+  # fonts-noto-color-emoji: the screenshots show the emoji that VS Code shows.
+  need_apt chromium fonts-noto-color-emoji ripgrep libkrb5-dev build-essential python3
   if [ -x "$bin" ] && [ -f "$prefix/.installed" ]; then
     printf '%s\n' "$bin"
     return 0
@@ -53,7 +54,7 @@ main() {
     npm_config_yes=true npm_config_dangerously_allow_all_scripts=true npm install --no-audit --no-fund --no-save --unsafe-perm \
       "code-server@$CODE_SERVER_VERSION" >"$prefix/install.log" 2>&1) ||
     { tail -40 "$prefix/install.log" >&2; err "npm install code-server failed (log: $prefix/install.log)"; }
-  [ -x "$bin" ] && [ -d "$prefix/node_modules/code-server/lib/vscode/node_modules" ] ||
+  [ -x "$bin" ] && [ -f "$prefix/node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node" ] ||
     { tail -40 "$prefix/install.log" >&2; err "code-server is incomplete (its post-install did not run): see $prefix/install.log"; }
   touch "$prefix/.installed"
   say "installed in $((SECONDS - started)) s"

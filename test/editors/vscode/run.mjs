@@ -150,7 +150,7 @@ async function extensionTests(browser, base, port, unit, env, shots) {
   await page.screenshot({ path: join(shots, '01-extension-tests.png') }).catch(() => {});
   const report = await readFile(env.TINYTORCH_VSCODE_TEST_REPORT, 'utf8').then(JSON.parse, () => []);
   for (const r of report) {
-    check(r.ok, `extension host: ${r.name} (${r.ms} ms)`);
+    check(r.ok, `extension host: ${r.name} (${r.ms} ms${r.note ? `; ${r.note}` : ''})`);
     if (!r.ok) say(r.error);
   }
   check(code === 0 && report.length > 0, `extension tests exited with ${code} after ${report.length} tests`);
@@ -203,6 +203,7 @@ async function driveUi(browser, base, ui, shots) {
   check(toasts.some((t) => t.startsWith('Verifying 1957 - The Perceptron')), 'Run verification shows a progress notification');
   check(toasts.filter((t) => t.includes('1957 - The Perceptron') && /unlocked/i.test(t)).length === 1, 'one toast for the unlock (no window/showMessage duplicate)');
   check(!toasts.some((t) => t.includes('MILESTONE UNLOCKED')), 'no window/showMessage pop-up besides our own');
+  check(!toasts.some((t) => t.includes('Milestone completed:')), "the run's completion is announced once, by the run's own message");
   const output = page.locator('.part.panel .view-lines');
   await output.filter({ hasText: 'test_perceptron_learning PASSED' }).first().waitFor({ timeout: EVENT_MS });
   check(true, 'the run streamed into the output channel (pytest PASSED line)');

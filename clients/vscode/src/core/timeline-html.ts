@@ -9,6 +9,7 @@ const WIDTH = 1000;
 const LEFT = 70;
 const RIGHT = 930;
 const AXIS_Y = 190;
+const EDGE = 130; // how far from an end a label is anchored at its side
 const TIERS = [-1, 1, -2, 2]; // label rows: above, below, further above, further below
 
 export interface TimelinePoint {
@@ -68,8 +69,8 @@ export function renderTimeline(progress: ProgressResult, dates: DatesById, cspSo
   .axis, .tick { stroke: var(--vscode-foreground); stroke-opacity: .5; stroke-width: 2; }
   .tick-label { fill: var(--vscode-descriptionForeground); font-size: 12px; text-anchor: middle; }
   .stem { stroke-width: 1.5; stroke-dasharray: 3 3; }
-  .name { font-size: 13px; font-weight: 600; text-anchor: middle; fill: var(--vscode-foreground); }
-  .detail { font-size: 11.5px; text-anchor: middle; fill: var(--vscode-descriptionForeground); }
+  .name { font-size: 13px; font-weight: 600; fill: var(--vscode-foreground); }
+  .detail { font-size: 11.5px; fill: var(--vscode-descriptionForeground); }
   .completed { --c: var(--vscode-testing-iconPassed, #73c991); }
   .unlocked { --c: var(--vscode-charts-blue, #3794ff); }
   .locked { --c: var(--vscode-disabledForeground, #888); }
@@ -101,12 +102,15 @@ function pointSvg(point: TimelinePoint): string {
   const { milestone, x, tier } = point;
   const labelY = AXIS_Y + tier * 62 + (tier < 0 ? -8 : 14);
   const stemEnd = AXIS_Y + tier * 62 + (tier < 0 ? 10 : -4);
+  // Labels near either end grow inwards, so they are not cut at the edge of the page.
+  const anchor = x < LEFT + EDGE ? 'start' : x > RIGHT - EDGE ? 'end' : 'middle';
+  const labelX = anchor === 'start' ? x - 12 : anchor === 'end' ? x + 12 : x;
   const detail = point.date ?? (milestone.status === 'locked' ? modulesLabel(milestone) : STATUS_WORD[milestone.status]);
   return `<g class="milestone ${milestone.status}${point.isNext ? ' next' : ''}" data-id="${esc(milestone.id)}" data-status="${milestone.status}"${point.year ? ` data-year="${point.year}"` : ''}>
 <line class="stem" x1="${x}" x2="${x}" y1="${AXIS_Y}" y2="${stemEnd}"/>
 ${point.isNext ? `<circle class="next-ring" cx="${x}" cy="${AXIS_Y}" r="15"/>` : ''}<circle class="dot" cx="${x}" cy="${AXIS_Y}" r="10"><title>${esc(`${milestone.name}: ${STATUS_WORD[milestone.status]}`)}</title></circle>
-<text class="name" x="${x}" y="${labelY}">${esc(milestone.name)}</text>
-<text class="detail" x="${x}" y="${labelY + 15}">${esc(detail)}</text>
+<text class="name" x="${labelX}" y="${labelY}" text-anchor="${anchor}">${esc(milestone.name)}</text>
+<text class="detail" x="${labelX}" y="${labelY + 15}" text-anchor="${anchor}">${esc(detail)}</text>
 </g>`;
 }
 
