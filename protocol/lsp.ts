@@ -1,6 +1,6 @@
 // The LSP methods the sidecar sends or receives besides the lifecycle (methods.ts): declared once, never spelled elsewhere.
 import { z } from 'zod';
-import { notification, request } from './methods.js';
+import { CheckExportRequest, ListRequest, MarkCompletedRequest, notification, ProgressRequest, request, RescanRequest, ResetRequest, RunRequest } from './methods.js';
 
 const ProgressToken = z.union([z.string(), z.number()]);
 
@@ -10,8 +10,8 @@ const MessageParams = z.object({ type: z.number().int().min(1).max(4), message: 
 
 /** Work-done progress on a token: begin, report, end (LSP `$/progress`). */
 export const WorkDoneProgressValue = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('begin'), title: z.string(), message: z.string().optional() }),
-  z.object({ kind: z.literal('report'), message: z.string() }),
+  z.object({ kind: z.literal('begin'), title: z.string(), cancellable: z.boolean().optional(), message: z.string().optional() }),
+  z.object({ kind: z.literal('report'), cancellable: z.boolean().optional(), message: z.string() }),
   z.object({ kind: z.literal('end'), message: z.string().optional() }),
 ]);
 
@@ -24,9 +24,21 @@ export const WorkDoneProgressCreateRequest = request('window/workDoneProgress/cr
 export const WorkDoneProgressCancelNotification = notification('window/workDoneProgress/cancel', z.object({ token: ProgressToken }));
 export const ExecuteCommandRequest = request(
   'workspace/executeCommand',
-  z.object({ command: z.string(), arguments: z.array(z.unknown()).optional() }),
+  z.object({ command: z.string(), arguments: z.array(z.unknown()).optional(), workDoneToken: ProgressToken.optional() }),
   z.unknown(),
 );
+
+/** `workspace/executeCommand`: each command mirrors the request of that name; `arguments[0]` is its params (SPEC §8). */
+export const commands = {
+  'tinytorch.milestones.progress': ProgressRequest,
+  'tinytorch.milestones.list': ListRequest,
+  'tinytorch.milestones.run': RunRequest,
+  'tinytorch.milestones.checkExport': CheckExportRequest,
+  'tinytorch.milestones.rescan': RescanRequest,
+  'tinytorch.milestones.reset': ResetRequest,
+  'tinytorch.milestones.markCompleted': MarkCompletedRequest,
+} as const;
+export type CommandId = keyof typeof commands;
 
 export const lspRequests = { WorkDoneProgressCreateRequest, ExecuteCommandRequest } as const;
 export const lspNotifications = {
@@ -39,4 +51,5 @@ export const lspNotifications = {
 } as const;
 
 export type WorkDoneProgressValue = z.infer<typeof WorkDoneProgressValue>;
+export type ProgressToken = z.infer<typeof ProgressToken>;
 export type MessageTypeNumber = (typeof MessageType)[keyof typeof MessageType];

@@ -40,7 +40,7 @@ export const InitializationOptions = z
     catalog: z.string().min(1).optional(),
     python: z.string().min(1).optional(),
     runTimeoutMs: z.number().int().positive().optional(),
-    popups: z.enum(['notification', 'modal', 'none']).optional(),
+    popups: z.enum(['auto', 'showMessage', 'none']).optional(),
     /** Sent to the per-user daemon (SPEC §10): the client's working directory and environment, which its session uses. */
     client: z.object({ cwd: z.string().min(1), env: z.record(z.string(), z.string()).optional() }).optional(),
   })
@@ -175,6 +175,8 @@ export type ParamsOf<D> = D extends RequestDefinition<infer P, z.ZodType, string
 export type ResultOf<D> = D extends RequestDefinition<z.ZodType, infer R, string> ? z.output<R> : never;
 
 export type InitializationOptions = z.output<typeof InitializationOptions>;
+/** When editors get window/showMessage besides our notifications (SPEC §8). */
+export type Popups = NonNullable<NonNullable<InitializationOptions>['popups']>;
 export type MilestoneStatus = z.infer<typeof MilestoneStatus>;
 export type MilestoneProgress = z.infer<typeof MilestoneProgress>;
 export type UnlockedTest = z.infer<typeof UnlockedTest>;

@@ -8,11 +8,11 @@ export async function emitSchemas(folder: URL): Promise<void> {
     writeFile(new URL(`${name}.schema.json`, folder), `${JSON.stringify(z.toJSONSchema(schema, { io, unrepresentable: 'any' }), null, 2)}\n`);
   await write('catalog', Catalog, 'input');
   for (const definition of Object.values(requests)) {
-    const base = definition.method.replace('/', '.');
+    const base = definition.method.replaceAll('/', '.');
     await write(`${base}.params`, definition.params, 'input');
     await write(`${base}.result`, definition.result, 'output');
   }
   for (const definition of Object.values(notifications)) {
-    await write(definition.method.replace('/', '.').replace('$', ''), definition.params, 'input');
+    await write(definition.method.replaceAll('/', '.').replace('$', ''), definition.params, 'input');
   }
 }

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
-import { CLI_USAGE, DAEMON_USAGE_TEXT, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
+import { CLI_USAGE, clientGoneText, clientProcessIdFlagText, DAEMON_USAGE_TEXT, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
+import { editorProfile, NO_EDITOR } from './core/editor-profile.js';
+import { createClientWatchdog } from './adapters/client-watchdog.js';
 import { InvalidParamsError } from '../protocol/index.js';
 import { failure, UsageError } from './cli/errors.js';
 
@@ -27,7 +29,7 @@ const OPTIONS = {
   catalog: { type: 'string' },
   python: { type: 'string' },
   'run-timeout-ms': { type: 'string' },
-  // vscode-languageclient passes --clientProcessId=N; accept and ignore it.
+  // The editor's pid (vscode-languageclient passes --clientProcessId=N): the sidecar ends when it dies.
   clientProcessId: { type: 'string' },
 } as const;
 
@@ -66,30 +68,46 @@ function rootPathOf(rootUri: string | null, rootPath: string | null): string | n
   }
 }
 
-async function serve(flags: Settings, input: Readable = process.stdin): Promise<void> {
+function clientProcessIdOf(value: string | boolean | undefined): number | null {
+  if (typeof value !== 'string') return null;
+  const pid = Number(value);
+  if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(clientProcessIdFlagText(value));
+  return pid;
+}
+
+async function serve(flags: Settings, clientProcessId: number | null, input: Readable = process.stdin): Promise<void> {
   const protocolOut = guardStdout();
   const logger = createStderrLogger();
   // Told to stop, exit at once: the exit hook of run-child kills every run's process group, which a signal's
   // default action would leave running.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + osConstants.signals[signal]));
+  // A dead client is a SIGTERM: whatever is going (a long request, a run) ends, and every run's group is killed.
+  const watchdog = createClientWatchdog((pid) => {
+    logger.warn(clientGoneText(pid));
+    process.exit(128 + osConstants.signals.SIGTERM);
+  });
+  if (clientProcessId !== null) watchdog.watch(clientProcessId);
   const base = resolveConfig(configSources(flags));
-  const [{ createStdioConnection }, { openServices }, { startServer }] = await Promise.all([
+  const [{ createStdioConnection }, { createEditor }, { openServices }, { startServer }] = await Promise.all([
     import('./adapters/connection.js'),
+    import('./adapters/editor.js'),
     import('./cli/services.js'),
     import('./server.js'),
   ]);
   const stdio = createStdioConnection({ input, output: protocolOut, logger });
-  const open = (config: Config) => openServices({ config, notifier: stdio.notifier, logger });
-  const initialServices = await open(base);
+  const editor = createEditor(stdio.connection, logger);
+  // Pop-ups and progress bars follow what the client declared; a client without initialize is no editor.
+  const open = (config: Config, capabilities: unknown) =>
+    openServices({ config, notifier: editor.notifier(stdio.notifier, capabilities === null ? NO_EDITOR : editorProfile(config.popups, capabilities)), logger });
+  const initialServices = await open(base, null);
   startServer({
     connection: stdio.connection,
     initialServices,
     openServices: (init) =>
-      open(
-        init
-          ? resolveConfig(configSources(flags, { initializationOptions: init.initializationOptions, rootPath: rootPathOf(init.rootUri, init.rootPath) }))
-          : base,
-      ),
+      init
+        ? open(resolveConfig(configSources(flags, { initializationOptions: init.initializationOptions, rootPath: rootPathOf(init.rootUri, init.rootPath) })), init.capabilities)
+        : open(base, null),
+    watchClient: (pid) => watchdog.watch(pid),
     drained: stdio.drained,
     onInputEnd: stdio.onInputEnd,
     exit: (code) => {
@@ -112,13 +130,13 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   }
   const flags = flagSettings(values);
   if (values.stdio) {
-    await serve(flags);
+    await serve(flags, clientProcessIdOf(values.clientProcessId));
     return -1; // the server decides when to exit
   }
   if (positionals[0] === 'connect' && positionals.length === 1) {
     const [{ bridge }, { currentAddress }] = await Promise.all([import('./daemon/connect.js'), import('./daemon/command.js')]);
     const fallback = await bridge({ address: currentAddress(VERSION), command: { file: process.execPath, args: [process.argv[1]!] } });
-    if (fallback) await serve(flags, fallback.input);
+    if (fallback) await serve(flags, clientProcessIdOf(values.clientProcessId), fallback.input);
     return -1;
   }
   if (positionals[0] === 'daemon') {

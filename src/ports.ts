@@ -1,5 +1,5 @@
 // The interfaces handlers need; adapters implement them, tests fake them.
-import type { CatalogMilestone, CompletedParams, RunOutputParams, UnlockCause, UnlockedParams, WorkDoneProgressValue } from '../protocol/index.js';
+import type { CatalogMilestone, CompletedParams, ProgressToken, RunOutputParams, UnlockCause, UnlockedParams, WorkDoneProgressValue } from '../protocol/index.js';
 import type { ActiveCatalog } from './core/catalog.js';
 import type { Config } from './core/config.js';
 import type { PendingPanels } from './core/pending-panels.js';
@@ -41,9 +41,19 @@ export interface Notifier {
   unlocked(params: Omit<UnlockedParams, 'seq'>): void;
   completed(params: Omit<CompletedParams, 'seq'>): void;
   runOutput(params: RunOutputParams): void;
-  /** LSP `$/progress` for a client-supplied work-done token. */
-  workDoneProgress(token: string | number, value: WorkDoneProgressValue): void;
+  /**
+   * A progress bar (LSP `$/progress`) for a run: on the request's own `workDoneToken`, else on one created with
+   * `window/workDoneProgress/create` when the client declared `window.workDoneProgress`; null when there is none.
+   * `onCancel` runs when the client cancels it (`window/workDoneProgress/cancel`).
+   */
+  progressBar(requestToken: ProgressToken | undefined, onCancel: () => void): ProgressBar | null;
   log(level: 'error' | 'warning' | 'info', message: string): void;
+}
+
+export interface ProgressBar {
+  report(value: WorkDoneProgressValue): void;
+  /** Forgets the bar: a later cancel of its token does nothing. */
+  close(): void;
 }
 
 /** Announces each unlock and completion once per connection, whatever caused it. */

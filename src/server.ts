@@ -5,6 +5,8 @@ import {
   CancelledError,
   CatalogRequest,
   CheckExportRequest,
+  commands,
+  ExecuteCommandRequest,
   ExitNotification,
   InitializeRequest,
   InitializedNotification,
@@ -24,7 +26,7 @@ import {
   type RequestDefinition,
 } from '../protocol/index.js';
 import { catalogLabel } from './core/catalog.js';
-import { afterShutdownText, cancelledText, INITIALIZE_TWICE_TEXT, requestFailedText, unknownMethodText } from './core/messages.js';
+import { afterShutdownText, cancelledText, INITIALIZE_TWICE_TEXT, requestFailedText, unknownEditorCommandText, unknownMethodText } from './core/messages.js';
 import { catalog } from './handlers/catalog.js';
 import { checkExport } from './handlers/check-export.js';
 import { parseParams, type Handler } from './handlers/handler.js';
@@ -40,6 +42,8 @@ export interface InitializeInfo {
   readonly initializationOptions: InitializationOptions;
   readonly rootUri: string | null;
   readonly rootPath: string | null;
+  /** The client's declared capabilities: what it shows (pop-ups, progress bars). */
+  readonly capabilities: unknown;
 }
 
 export interface ServerOptions {
@@ -50,6 +54,8 @@ export interface ServerOptions {
   readonly drained: () => Promise<void>;
   readonly onInputEnd: (handler: () => void) => void;
   readonly exit: (code: number) => void;
+  /** `initialize.processId`: the sidecar ends when that process dies (SPEC §8). */
+  readonly watchClient?: (pid: number) => void;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -72,6 +78,17 @@ export const routes = new Map<string, Route>([
   route(RescanRequest, rescan),
   route(ResetRequest, reset),
 ]);
+
+/** `workspace/executeCommand` is the request its command mirrors, with `arguments[0]` as its params (SPEC §8). */
+function commandTarget(raw: unknown): { method: string; params: unknown } {
+  const { command, arguments: args, workDoneToken } = parseParams(ExecuteCommandRequest, raw);
+  const definition = Object.hasOwn(commands, command) ? commands[command as keyof typeof commands] : undefined;
+  if (!definition) throw new InvalidParamsError(unknownEditorCommandText(command, Object.keys(commands)));
+  const params = args?.[0] ?? {};
+  // LSP puts a progress token on executeCommand itself: a run shows its bar there unless arguments[0] names one.
+  const withToken = workDoneToken !== undefined && typeof params === 'object' && params !== null && !('workDoneToken' in params) ? { ...params, workDoneToken } : params;
+  return { method: definition.method, params: withToken };
+}
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */
 function toResponseError(error: unknown, method: string, signal: AbortSignal, logger: Logger): ResponseError<unknown> {
@@ -106,13 +123,18 @@ export function startServer(options: ServerOptions): void {
       initializationOptions: params.initializationOptions ?? null,
       rootUri: params.rootUri ?? null,
       rootPath: params.rootPath ?? null,
+      capabilities: params.capabilities ?? {},
     });
     services = next.catch(() => previous);
     const opened = await next;
     initializeSucceeded = true;
+    if (typeof params.processId === 'number' && params.processId > 0) options.watchClient?.(params.processId);
     await previous.dispose();
     return {
-      capabilities: { experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: catalogLabel(opened.context.catalog) } } },
+      capabilities: {
+        executeCommandProvider: { commands: Object.keys(commands) },
+        experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: catalogLabel(opened.context.catalog) } },
+      },
       serverInfo: { name: 'tinytorch-milestones', version: options.version },
     };
   }
@@ -131,9 +153,10 @@ export function startServer(options: ServerOptions): void {
         shutdownReceived = true;
         return null;
       }
-      const found = routes.get(method);
+      const target = method === ExecuteCommandRequest.method ? commandTarget(raw) : { method, params: raw };
+      const found = routes.get(target.method);
       if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, unknownMethodText(method));
-      const params = parseParams(found.definition, raw);
+      const params = parseParams(found.definition, target.params);
       const { context } = await services;
       return await found.handle(params, context, controller.signal);
     } catch (error) {

@@ -717,7 +717,8 @@ class Client:
             'processId': os.getpid(),
             'rootPath': os.getcwd(),
             'clientInfo': {'name': 'tinytorch-milestones-python'},
-            'capabilities': {},
+            # It handles milestones/unlocked itself: no window/showMessage duplicates (SPEC §8).
+            'capabilities': {'experimental': {'milestones': {'notifications': True}}},
             'initializationOptions': options,
         }
         if self.workspace:

@@ -368,7 +368,7 @@ initialize() {
     local root
     json_quote "$PWD"
     root=$REPLY
-    if ! request initialize "{\"processId\":$$,\"rootPath\":$root,\"capabilities\":{},\"clientInfo\":{\"name\":\"$PROGRAM\"}}" "$REQUEST_TIMEOUT"; then
+    if ! request initialize "{\"processId\":$$,\"rootPath\":$root,\"capabilities\":{\"experimental\":{\"milestones\":{\"notifications\":true}}},\"clientInfo\":{\"name\":\"$PROGRAM\"}}" "$REQUEST_TIMEOUT"; then
         err "initialize: $ERROR_MESSAGE"
         exit 1
     fi

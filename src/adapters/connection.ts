@@ -14,7 +14,6 @@ import {
   RpcErrorCode,
   RunOutputNotification,
   UnlockedNotification,
-  WorkDoneProgressNotification,
 } from '../../protocol/index.js';
 import type { Logger, Notifier } from '../ports.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
@@ -100,7 +99,8 @@ export function createStdioConnection(options: { input: Readable; output: Writab
     unlocked: (params) => send(UnlockedNotification.method, { ...params, seq: ++seq }),
     completed: (params) => send(CompletedNotification.method, { ...params, seq: ++seq }),
     runOutput: (params) => send(RunOutputNotification.method, params),
-    workDoneProgress: (token, value) => send(WorkDoneProgressNotification.method, { token, value }),
+    // Progress bars and pop-ups are an editor's: see adapters/editor.ts.
+    progressBar: () => null,
     log: (level, message) => send(LogMessageNotification.method, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
   };
 

@@ -28,7 +28,7 @@ const terminalNotifier: Notifier = {
   unlocked: () => {},
   completed: () => {},
   runOutput: ({ stream, text }) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
-  workDoneProgress: () => {},
+  progressBar: () => null,
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
 

@@ -1,5 +1,5 @@
 // Settings resolution, pure: initializationOptions, then flags, then environment, then defaults (SPEC §2).
-import type { InitializationOptions } from '../../protocol/index.js';
+import type { InitializationOptions, Popups } from '../../protocol/index.js';
 
 export interface Config {
   readonly progressFile: string;
@@ -10,7 +10,8 @@ export interface Config {
   readonly python: string;
   /** Set by the user (option, flag, environment); null: the milestone's own `timeoutMs`, else ten minutes. */
   readonly runTimeoutMs: number | null;
-  readonly popups: 'notification' | 'modal' | 'none';
+  /** When editors get window/showMessage besides our notifications (SPEC §8). */
+  readonly popups: Popups;
 }
 
 export type Settings = Partial<{ [K in keyof Config]: Exclude<Config[K], null> }>;
@@ -54,7 +55,7 @@ export function resolveConfig(sources: ConfigSources): Config {
     catalog,
     python: options.python ?? flags.python ?? nonEmpty(env.TINYTORCH_PYTHON) ?? defaultPython(env, sources.joinPath),
     runTimeoutMs: options.runTimeoutMs ?? flags.runTimeoutMs ?? (envTimeout > 0 ? envTimeout : null),
-    popups: options.popups ?? flags.popups ?? 'notification',
+    popups: options.popups ?? flags.popups ?? 'auto',
   };
 }
 

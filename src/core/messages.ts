@@ -23,7 +23,8 @@ Commands:
 
 Options:
   --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
-  --python PATH  --run-timeout-ms N  --json  --version  --help`;
+  --python PATH  --run-timeout-ms N  --json  --version  --help
+  --clientProcessId PID  with --stdio: exit when process PID ends (as initialize's processId)`;
 
 /** The original's unlock message, to the byte. */
 export function unlockMessage(milestone: CatalogMilestone): string {
@@ -304,6 +305,28 @@ export function cancelledText(method: string): string {
 /** A bug: the request failed for a reason nobody expected. */
 export function requestFailedText(method: string, detail: string): string {
   return `${method} failed: ${detail}`;
+}
+
+/** A message to the client that could not be written (the client is gone). */
+export function sendFailedText(method: string, detail: string): string {
+  return `could not send ${method}: ${detail}`;
+}
+
+/** A request to the client that failed or was refused; nothing waits on it. */
+export function requestToClientFailedText(method: string, detail: string): string {
+  return `${method} to the client failed: ${detail}`;
+}
+
+export function unknownEditorCommandText(command: string, known: readonly string[]): string {
+  return `Unknown command ${JSON.stringify(command.slice(0, 80))}: the commands are ${known.join(', ')}.`;
+}
+
+export function clientGoneText(pid: number): string {
+  return `The client (process ${pid}) is gone: stopping every run and exiting.`;
+}
+
+export function clientProcessIdFlagText(value: string): string {
+  return `--clientProcessId expects a process id (a positive whole number), received "${value}"`;
 }
 
 export function watchingFailedText(detail: string): string {

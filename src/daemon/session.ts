@@ -8,6 +8,8 @@ import { createStdioConnection } from '../adapters/connection.js';
 import { isBuiltinCatalogName } from '../core/catalog.js';
 import { resolveConfig, type Config, type ConfigSources } from '../core/config.js';
 import type { Logger } from '../ports.js';
+import { createEditor } from '../adapters/editor.js';
+import { editorProfile, NO_EDITOR } from '../core/editor-profile.js';
 import { startServer, type InitializeInfo } from '../server.js';
 import { openServices } from '../cli/services.js';
 import type { SessionStarter } from './serve.js';
@@ -76,22 +78,26 @@ export function createSessionStarter(options: SessionOptions): SessionStarter {
   const { logger, hub } = options;
   return ({ input, output }: { input: PassThrough; output: Socket }) => {
     const stdio = createStdioConnection({ input, output, logger });
+    const editor = createEditor(stdio.connection, logger);
     let finished: () => void = () => {};
     const closed = new Promise<void>((resolve) => (finished = resolve));
     void (async () => {
       try {
-        const open = (config: Config, client: ClientContext | null) =>
-          openServices({ config, notifier: stdio.notifier, logger, watch: hub.watch, runEnv: runEnvironment(process.env, client) });
-        const none: InitializeInfo = { initializationOptions: null, rootUri: null, rootPath: null };
-        const initialServices = await open(clientConfig(none, null, process.env), null);
+        // Pop-ups and progress bars follow what the client declared; a client without initialize is no editor.
+        const open = (config: Config, client: ClientContext | null, capabilities: unknown) => {
+          const notifier = editor.notifier(stdio.notifier, capabilities === null ? NO_EDITOR : editorProfile(config.popups, capabilities));
+          return openServices({ config, notifier, logger, watch: hub.watch, runEnv: runEnvironment(process.env, client) });
+        };
+        const none: InitializeInfo = { initializationOptions: null, rootUri: null, rootPath: null, capabilities: null };
+        const initialServices = await open(clientConfig(none, null, process.env), null, null);
         startServer({
           connection: stdio.connection,
           initialServices,
           openServices: async (init) => {
-            if (!init) return open(clientConfig(none, null, process.env), null);
+            if (!init) return open(clientConfig(none, null, process.env), null, null);
             const client = clientContext(init.initializationOptions?.client);
             const rootPath = options.rootPathOf(init.rootUri, init.rootPath);
-            return open(clientConfig({ ...init, rootPath }, client, process.env), client);
+            return open(clientConfig({ ...init, rootPath }, client, process.env), client, init.capabilities);
           },
           drained: stdio.drained,
           onInputEnd: stdio.onInputEnd,

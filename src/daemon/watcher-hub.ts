@@ -37,7 +37,8 @@ export function createWatcherHub(start: StartWatchers): WatcherHub {
       unlocked: each('unlocked'),
       completed: each('completed'),
       runOutput: each('runOutput'),
-      workDoneProgress: each('workDoneProgress'),
+      // Watchers start no runs: progress bars belong to each session's own requests.
+      progressBar: () => null,
       log: each('log'),
     };
     // The first session's store and catalog serve them all: the settings that make the key are the same.

@@ -30,20 +30,21 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
   if (signal.aborted) throw new CancelledError(runCancelledText(milestone));
 
   context.runsInProgress.add(milestone.id);
-  const token = params.workDoneToken;
-  const progress = (value: Parameters<typeof context.notifier.workDoneProgress>[1]) => {
-    if (token !== undefined) context.notifier.workDoneProgress(token, value);
-  };
+  // The editor's progress bar cancels the run as $/cancelRequest does (window/workDoneProgress/cancel).
+  const cancelled = new AbortController();
+  const runSignal = AbortSignal.any([signal, cancelled.signal]);
+  const bar = context.notifier.progressBar(params.workDoneToken, () => cancelled.abort());
+  let ending: keyof typeof RUN_PROGRESS_END = 'failed';
   const throttle = createOutputThrottle({
     scheduler: timers,
     emit: (chunk) => {
       context.notifier.runOutput({ id: milestone.id, ...chunk });
-      const line = chunk.text.trimEnd().split('\n').pop()?.slice(0, 120);
-      if (line) progress({ kind: 'report', message: line });
+      const line = chunk.text.trimEnd().split('\n').pop()?.trim().slice(0, 120);
+      if (line) bar?.report({ kind: 'report', message: line });
     },
   });
   try {
-    progress({ kind: 'begin', title: verifyingTitle(milestone) });
+    bar?.report({ kind: 'begin', title: verifyingTitle(milestone), cancellable: true });
     const runner = await context.runner();
     const outcome = await runner.run({
       milestone,
@@ -51,13 +52,13 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
       python: context.config.python,
       timeoutMs: runTimeoutFor(context.config, milestone, params.timeoutMs),
       honestReturns: context.catalog.honestReturns,
-      signal,
+      signal: runSignal,
       onOutput: (chunk) => throttle.push(chunk),
     });
     throttle.close();
     // A cancelled run is answered -32800 by the server (the signal is aborted); its group is already gone.
-    if (outcome.cause === 'cancelled' || signal.aborted) {
-      progress({ kind: 'end', message: RUN_PROGRESS_END.cancelled });
+    if (outcome.cause === 'cancelled' || runSignal.aborted) {
+      ending = 'cancelled';
       throw new CancelledError(outcome.detail);
     }
     let newlyCompleted = false;
@@ -69,7 +70,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
       announceChange(context.announcer, change, 'checkExport');
       newlyCompleted = change.value;
     }
-    progress({ kind: 'end', message: outcome.passed ? RUN_PROGRESS_END.passed : RUN_PROGRESS_END.failed });
+    ending = outcome.passed ? 'passed' : 'failed';
     return {
       id: milestone.id,
       passed: outcome.passed,
@@ -82,6 +83,9 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
     };
   } finally {
     throttle.close();
+    // Before the answer, whichever way the run ended: a bar is never left spinning.
+    bar?.report({ kind: 'end', message: RUN_PROGRESS_END[ending] });
+    bar?.close();
     context.runsInProgress.delete(milestone.id);
   }
 };

@@ -20,7 +20,7 @@ test('defaults: the original progress file, no workspace, the seed catalog, pyth
     catalog: 'seed',
     python: 'python3',
     runTimeoutMs: null,
-    popups: 'notification',
+    popups: 'auto',
   });
   assert.is(DEFAULT_RUN_TIMEOUT_MS, 600_000);
 });
