@@ -1,7 +1,7 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MilestoneError, SettingError } from '../../protocol/index.js';
@@ -13,11 +13,30 @@ import { withLock } from './lock.js';
 
 /** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
 const REREAD_DELAYS_MS = [10, 25, 65];
+/**
+ * A file whose last change is younger than this may still change within the same timestamp tick, with the same size
+ * (the original writes in place): it is read again next time rather than trusted from the cache (git's "racy clean").
+ */
+const SETTLED_MS = 100n;
+
+/** What identifies one version of a file: a write in place changes size, mtime or ctime; an atomic write, the inode. */
+async function fileVersion(path: string): Promise<{ key: string; settled: boolean } | null> {
+  try {
+    const info = await stat(path, { bigint: true });
+    const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+    const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+    return { key, settled: BigInt(Date.now()) * 1_000_000n - newest > SETTLED_MS * 1_000_000n };
+  } catch {
+    return null; // missing or unreadable: the read below says which
+  }
+}
 
 export interface FileStoreOptions {
   readonly path: string;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Called each time the progress file itself is read (the stat-checked cache missed): for tests and benchmarks. */
+  readonly onFileRead?: () => void;
 }
 
 function utcStamp(date: Date): string {
@@ -123,7 +142,20 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
     }
   }
 
+  /** The last read, reused while the file is the same version (fileVersion): the warm path reads no file. */
+  let cached: { key: string; progress: Progress } | null = null;
+
   async function readProgress(): Promise<Progress> {
+    // The version is taken before reading: a change made meanwhile gives another key next time, never a stale hit.
+    const version = await fileVersion(path);
+    if (version && cached?.key === version.key) return cached.progress;
+    const progress = await readProgressFile();
+    cached = version?.settled ? { key: version.key, progress } : null;
+    return progress;
+  }
+
+  async function readProgressFile(): Promise<Progress> {
+    options.onFileRead?.();
     let text = await readText(path);
     if (text === null) return EMPTY_PROGRESS;
     let parsed = parseProgress(text);
