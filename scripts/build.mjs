@@ -4,6 +4,7 @@ import { build as esbuild } from 'esbuild';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
@@ -46,6 +47,17 @@ await esbuild({
 const plugin = new URL('src/adapters/pytest/', root);
 if (existsSync(plugin)) await cp(plugin, new URL('dist/pytest/', root), { recursive: true, filter: (path) => !path.includes('__pycache__') });
 
+// The built-in catalogs are trusted at run time (src/core/catalog.ts): they are validated here, once, by zod.
+{
+  const { Catalog, catalogProblems } = await import(new URL('dist/protocol.js', root).href);
+  for (const name of ['seed', 'tinytorch']) {
+    const value = JSON.parse(await readFile(new URL(`src/core/catalogs/${name}.json`, root), 'utf8'));
+    const parsed = Catalog.safeParse(value);
+    const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)), ...catalogProblems(value)];
+    if (problems.length) throw new Error(`the built-in catalog ${name} is invalid: ${problems.join('; ')}`);
+  }
+}
+
 await mkdir(new URL('dist/schema/', root), { recursive: true });
 const { emitSchemas } = await import(new URL('dist/emit-schemas.js', root).href);
 await emitSchemas(new URL('dist/schema/', root));
@@ -54,3 +66,12 @@ await rm(new URL('dist/emit-schemas.js.map', root), { force: true });
 
 // The daemon's identity, for clients that find the socket without starting Node (clients/python).
 await writeFile(new URL('dist/build-id', root), `v${pkg.version}-${build}\n`);
+
+// The Python clients' bytecode, as \`pip install\` would compile it: with PYTHONDONTWRITEBYTECODE=1 (set on these
+// machines) every fresh process would otherwise recompile them. checked-hash: used only while the source is unchanged.
+for (const python of new Set(['python3', '/usr/bin/python3'])) {
+  spawnSync(python, ['-m', 'compileall', '-q', '--invalidation-mode', 'checked-hash', 'clients/python/milestone_tracker.py', 'clients/python/tinytorch_milestones_client.py'], {
+    cwd: new URL('.', root).pathname,
+    stdio: 'ignore',
+  });
+}

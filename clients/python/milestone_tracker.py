@@ -10,9 +10,9 @@ Set ``TINYTORCH_MILESTONES_PLAIN=1`` to print plain text even where ``rich`` is 
 
 import json
 import os
-import pathlib
 import sys
-import time
+
+# pathlib and time are imported where they are used: check_module_export, tito's call, needs neither.
 
 try:
     from . import tinytorch_milestones_client as _rpc
@@ -247,6 +247,7 @@ class MilestoneTracker:
     """The original tracker's interface, over the sidecar connection for ``progress_file``."""
 
     def __init__(self, progress_file=None):
+        import pathlib
         self.progress_file = pathlib.Path(
             os.path.abspath(os.path.expanduser(str(progress_file))) if progress_file else _rpc.default_progress_file()
         )
@@ -266,6 +267,7 @@ class MilestoneTracker:
             except FileNotFoundError:
                 break
             except (ValueError, OSError):
+                import time
                 time.sleep(0.025)
         for key in EMPTY_PROGRESS_KEYS:
             if not isinstance(progress.get(key), list):

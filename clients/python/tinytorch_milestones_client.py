@@ -194,8 +194,8 @@ def _private_folder(folder):
 
 
 def _connect_unix(path):
-    import socket
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    import _socket  # the C module: the socket package would import selectors and more for nothing here
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         connection.connect(path)
     except OSError:
@@ -352,6 +352,8 @@ class _BaseSession:
         self.exit_error = None
         self.closing = False
         self.initialized_sent = False
+        #: initialize's answer, while it is awaited (the daemon path sends its first request without waiting).
+        self.initializing = None
         self.owner_pid = os.getpid()
 
     def _fail_pending(self, error):
@@ -404,9 +406,9 @@ class _DaemonSession(_BaseSession):
             raise self.exit_error or SidecarCrashed('%s closed the connection' % self.describe())
 
     def close_input(self):
-        import socket
+        import _socket
         try:
-            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.shutdown(_socket.SHUT_WR)
         except OSError:
             pass
 
@@ -593,7 +595,7 @@ class Client:
         if method in WATCHED_NOTIFICATIONS:
             with self._lock:
                 session = self._session
-                if session is not None and not session.dead:
+                if session is not None and not session.dead and session.initializing is None:
                     self._send_initialized(session)
 
         def unsubscribe():
@@ -687,23 +689,49 @@ class Client:
             command = self._command or find_sidecar()
             session = self._open_session(command)
             try:
-                result = self._call(session, 'initialize', self._initialize_params(session), START_TIMEOUT)
-                milestones = ((result or {}).get('capabilities') or {}).get('experimental', {}).get('milestones') or {}
-                version = milestones.get('protocolVersion')
-                if version != PROTOCOL_VERSION:
-                    raise SidecarUnavailable(
-                        '%s speaks milestones protocol version %s, and this client speaks version %d: '
-                        'install matching versions of tinytorch-milestones and its Python client' % (session.describe(), version, PROTOCOL_VERSION)
-                    )
-                if self._watching():
-                    self._send_initialized(session)
+                session.initializing = self._post(session, 'initialize', self._initialize_params(session))
+                # The daemon's socket name pins its version and build, so the first request goes out at once and
+                # initialize's answer is checked when it comes back (one round trip less); a spawned sidecar is
+                # waited for, so that one that cannot start is reported as such.
+                if not session.via_daemon:
+                    self._settle_initialize(session)
             except BaseException:
                 self._stop(session)
                 raise
-            self.server_info = result.get('serverInfo')
-            self.capabilities = result.get('capabilities')
             self._session = session
             return session
+
+    def _settle_initialize(self, session):
+        """Waits for initialize's answer and checks the protocol version; sends ``initialized`` if someone listens."""
+        request_id, waiter = session.initializing
+        result = self._wait(session, 'initialize', request_id, waiter, START_TIMEOUT)
+        session.initializing = None
+        milestones = ((result or {}).get('capabilities') or {}).get('experimental', {}).get('milestones') or {}
+        version = milestones.get('protocolVersion')
+        if version != PROTOCOL_VERSION:
+            raise SidecarUnavailable(
+                '%s speaks milestones protocol version %s, and this client speaks version %d: '
+                'install matching versions of tinytorch-milestones and its Python client' % (session.describe(), version, PROTOCOL_VERSION)
+            )
+        self.server_info = result.get('serverInfo')
+        self.capabilities = result.get('capabilities')
+        if self._watching():
+            self._send_initialized(session)
+
+    def _settled(self, session):
+        """On the daemon path: initialize's answer, which came before the first request's, is checked now."""
+        if session.initializing is None:
+            return
+        with self._lock:
+            if session.initializing is None:
+                return
+            try:
+                self._settle_initialize(session)
+            except BaseException:
+                if self._session is session:
+                    self._session = None
+                self._stop(session)
+                raise
 
     def _initialize_params(self, session):
         options = {'python': self.python, 'progressFile': self.progress_file}
@@ -727,7 +755,7 @@ class Client:
 
     def start(self):
         """Starts the sidecar now (it otherwise starts on the first request)."""
-        self._ensure_session()
+        self._settled(self._ensure_session())
         return self
 
     # ---- requests ----
@@ -737,13 +765,24 @@ class Client:
         if threading.current_thread().name == 'tinytorch-milestones-reader':
             raise RuntimeError('do not call the milestone client from a notification callback; hand the work to another thread')
         session = self._ensure_session()
-        return self._call(session, method, {} if params is None else params, timeout)
+        try:
+            result = self._call(session, method, {} if params is None else params, timeout)
+        except RpcError:
+            self._settled(session)  # a session that speaks another version says so, not a confusing error answer
+            raise
+        self._settled(session)
+        return result
 
     def notify(self, method, params=None):
         session = self._ensure_session()
         session.send({'jsonrpc': '2.0', 'method': method, 'params': {} if params is None else params})
 
     def _call(self, session, method, params, timeout):
+        request_id, waiter = self._post(session, method, params)
+        return self._wait(session, method, request_id, waiter, timeout)
+
+    def _post(self, session, method, params):
+        """Sends a request; returns its id and the waiter its answer will fill."""
         request_id = next(self._ids)
         waiter = _Pending(method)
         with session.pending_lock:
@@ -752,6 +791,14 @@ class Client:
             session.pending[request_id] = waiter
         try:
             session.send({'jsonrpc': '2.0', 'id': request_id, 'method': method, 'params': params})
+        except BaseException:
+            with session.pending_lock:
+                session.pending.pop(request_id, None)
+            raise
+        return request_id, waiter
+
+    def _wait(self, session, method, request_id, waiter, timeout):
+        try:
             if not waiter.event.wait(timeout):
                 raise RequestTimeout('%s got no answer within %.0f s' % (method, timeout))
         except BaseException:

@@ -59,9 +59,14 @@ function activate(catalog: Catalog, source: string): ActiveCatalog {
   };
 }
 
-/** A built-in catalog; they are checked by the tests, so a failure here is a bug. */
+const activeBuiltins = new Map<BuiltinCatalogName, ActiveCatalog>();
+
+/**
+ * A built-in catalog. They are validated when the package is built (scripts/build.mjs) and by the tests, not at each
+ * start: zod's parse of them is start-up time that every sidecar would pay for the same verdict.
+ */
 export function builtinCatalog(name: BuiltinCatalogName): ActiveCatalog {
-  const check = checkCatalog(BUILTIN_CATALOGS[name], `${BUILTIN_PREFIX}${name}`);
-  if (!check.ok) throw new Error(`built-in catalog "${name}" is invalid: ${check.problems.join('; ')}`);
-  return check.catalog;
+  let active = activeBuiltins.get(name);
+  if (!active) activeBuiltins.set(name, (active = activate(BUILTIN_CATALOGS[name] as Catalog, `${BUILTIN_PREFIX}${name}`)));
+  return active;
 }
