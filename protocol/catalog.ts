@@ -10,9 +10,35 @@ export const ScriptsVerify = z.object({
   /** Text fed to the scripts' stdin, then end of file: empty lines answer `input()` prompts. */
   stdin: z.string().optional(),
 });
-export const Verify = z.union([PytestVerify, ScriptsVerify], {
-  error: 'verify must be {"pytest": "<file>::<test>"} or {"scripts": ["<script.py>", ...], "stdin": "<text>"}',
-});
+
+/**
+ * Why a path the runner hands to Python or pytest is refused, or null: it must be relative to the workspace, stay
+ * inside it, and never be read as a command-line option (`--version` would run nothing and "pass").
+ */
+export function workspacePathProblem(path: string, example: string, whole = path): string | null {
+  const shown = JSON.stringify(whole.length > 80 ? `${whole.slice(0, 80)}…` : whole);
+  if (path.startsWith('-')) return `${shown} looks like a command-line option; expected ${example}`;
+  if (/[\u0000-\u001f\u007f]/.test(whole)) return `${shown} contains a control character; expected ${example}`;
+  if (path.startsWith('/') || path.startsWith('~') || /^[A-Za-z]:[\\/]/.test(path)) return `${shown} is an absolute path; expected ${example}, relative to the workspace`;
+  if (path.split(/[\\/]/).includes('..')) return `${shown} leaves the workspace (..); expected ${example} inside it`;
+  return null;
+}
+
+const PYTEST_EXAMPLE = 'a pytest node id like "tests/test_x.py::test_y"';
+const SCRIPT_EXAMPLE = 'a script path like "milestones/01_perceptron.py"';
+
+export const Verify = z
+  .union([PytestVerify, ScriptsVerify], {
+    error: 'verify must be {"pytest": "<file>::<test>"} or {"scripts": ["<script.py>", ...], "stdin": "<text>"}',
+  })
+  .superRefine((verify, context) => {
+    const refuse = (path: Array<string | number>, problem: string | null) => {
+      if (problem !== null) context.addIssue({ code: 'custom', path, message: problem });
+    };
+    // A node id's file part is a path; what follows `::` (a test name, parameters) may hold any printable text.
+    if ('pytest' in verify) refuse(['pytest'], workspacePathProblem(verify.pytest.split('::')[0]!, PYTEST_EXAMPLE, verify.pytest));
+    else verify.scripts.forEach((script, index) => refuse(['scripts', index], workspacePathProblem(script, SCRIPT_EXAMPLE)));
+  });
 
 export const CatalogModule = z.object({
   id: ModuleName,
@@ -58,6 +84,14 @@ export function catalogProblems(value: unknown): string[] {
     });
   };
   duplicates(record.milestones, 'milestone', 'milestones');
+  if (Array.isArray(record.milestones)) {
+    record.milestones.forEach((milestone: unknown, index: number) => {
+      const verify = typeof milestone === 'object' && milestone !== null ? (milestone as { verify?: unknown }).verify : undefined;
+      if (typeof verify === 'object' && verify !== null && 'pytest' in verify && 'scripts' in verify) {
+        problems.push(`milestones.${index}.verify: has both "pytest" and "scripts"; give one (the scripts would never run)`);
+      }
+    });
+  }
   duplicates(record.modules, 'module', 'modules');
   if (Array.isArray(record.modules) && Array.isArray(record.milestones)) {
     const moduleIds = new Set(ids(record.modules));

@@ -1,7 +1,7 @@
 // The Runner adapter: verifies a milestone by running its pytest test or its scripts in the workspace (SPEC §5).
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Runner, RunJob, RunOutcome } from '../ports.js';
@@ -114,6 +114,8 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
   const verify = job.milestone.verify;
   if ('pytest' in verify) {
     const node = verify.pytest;
+    const escape = outsideWorkspace(job.workspace, node.split('::')[0]!);
+    if (escape) return refused(escape);
     const dir = pytestPluginDir();
     if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
     const args = ['-m', 'pytest', node, '-v', '--tb=short', '-p', OUTCOME_PLUGIN_MODULE];
@@ -148,6 +150,10 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
     return end(false, exitCode, signal, { kind: 'exited', what: `pytest ${node}`, exitCode, signal });
   }
 
+  for (const script of verify.scripts) {
+    const escape = outsideWorkspace(job.workspace, script);
+    if (escape) return refused(escape);
+  }
   let last: ChildResult | null = null;
   for (const script of verify.scripts) {
     last = await child([script], verify.stdin ?? null, {});
@@ -158,6 +164,23 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
     }
   }
   return end(true, last?.exitCode ?? 0, null, { kind: 'scripts-passed', scripts: verify.scripts });
+}
+
+/**
+ * The catalog refuses absolute paths and `..`, but a symlink inside the workspace can still point elsewhere: both
+ * the path as written and the file it resolves to must be inside the workspace. A missing file is left to Python
+ * or pytest to report.
+ */
+function outsideWorkspace(workspace: string, relative: string): RunReason | null {
+  const inside = (root: string, path: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+  const written = resolve(workspace, relative);
+  if (!inside(resolve(workspace), written)) return { kind: 'outside-workspace', path: relative, resolved: written, workspace };
+  try {
+    const resolved = realpathSync(written);
+    return inside(realpathSync(workspace), resolved) ? null : { kind: 'outside-workspace', path: relative, resolved, workspace };
+  } catch {
+    return null;
+  }
 }
 
 function isDirectory(path: string): boolean {

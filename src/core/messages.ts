@@ -239,6 +239,8 @@ export function runDetail(reason: RunReason): string {
       return `Could not start Python "${reason.python}": ${sentence(reason.message.split('\n')[0] ?? reason.code)}`;
     case 'workspace-missing':
       return `Could not run in the workspace ${reason.workspace}: it is not an existing folder.`;
+    case 'outside-workspace':
+      return `Refused to run ${reason.path}: it resolves to ${reason.resolved}, outside the workspace ${reason.workspace}; a catalog runs only what is inside the workspace.`;
     case 'plugin-missing':
       return `The honest-returns pytest plugin is missing from this installation (looked in ${reason.looked.join(', ')}).`;
     default:

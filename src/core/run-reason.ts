@@ -16,6 +16,8 @@ export type RunReason =
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'spawn-failed'; readonly python: string; readonly code: string; readonly message: string }
   | { readonly kind: 'workspace-missing'; readonly workspace: string }
+  /** A script or test file that resolves (through a symlink) outside the workspace: refused, never run. */
+  | { readonly kind: 'outside-workspace'; readonly path: string; readonly resolved: string; readonly workspace: string }
   | { readonly kind: 'plugin-missing'; readonly looked: readonly string[] };
 
 /** `skipped`: a selected test was skipped or marked xfail; `no-outcome`: pytest ended before recording every test's outcome. */
@@ -39,6 +41,7 @@ export function runCause(reason: RunReason): RunCause {
     case 'spawn-failed':
       return reason.kind;
     case 'workspace-missing':
+    case 'outside-workspace':
     case 'plugin-missing':
       return 'spawn-failed';
     default:

@@ -1,6 +1,6 @@
 // The Runner adapter against a real fixture workspace: pytest and script milestones, timeouts, cancels, no survivors.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -280,6 +280,33 @@ test('a node that selects several tests passes only when every one passes (A17)'
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [false, 'failed', 1], outcome.detail);
   const one = (await run(node('test_param[1]'))).outcome;
   assert.equal([one.passed, one.cause], [true, 'passed'], one.detail);
+});
+
+test('a script or test that resolves outside the workspace is refused and never run (B5)', async () => {
+  const outside = mkdtempSync(join(tmpdir(), 'runner-outside-'));
+  try {
+    writeFileSync(join(outside, 'evil.py'), `open(${JSON.stringify(join(outside, 'ran'))}, "w").close()\n`);
+    writeFileSync(join(outside, 'test_evil.py'), `def test_evil():\n    open(${JSON.stringify(join(outside, 'ran'))}, "w").close()\n`);
+    symlinkSync(join(outside, 'evil.py'), join(workspace, 'scripts', 'escape.py'));
+    symlinkSync(outside, join(workspace, 'tests', 'elsewhere'));
+    const cases: Array<[CatalogMilestone['verify'], string]> = [
+      [{ scripts: ['scripts/second.py', 'scripts/escape.py'] }, 'scripts/escape.py'],
+      [{ scripts: [join(outside, 'evil.py')] }, join(outside, 'evil.py')],
+      [{ scripts: ['../' + outside.split('/').pop() + '/evil.py'] }, '../' + outside.split('/').pop() + '/evil.py'],
+      [{ pytest: 'tests/elsewhere/test_evil.py::test_evil' }, 'tests/elsewhere/test_evil.py'],
+    ];
+    for (const [verify, path] of cases) {
+      const { outcome, chunks } = await run(verify);
+      assert.equal([outcome.passed, outcome.cause, outcome.exitCode, chunks.length], [false, 'spawn-failed', null, 0], outcome.detail);
+      assert.ok(outcome.detail.startsWith(`Refused to run ${path}: it resolves to `), outcome.detail);
+      assert.ok(outcome.detail.endsWith(`, outside the workspace ${workspace}; a catalog runs only what is inside the workspace.`), outcome.detail);
+    }
+    assert.not.ok(existsSync(join(outside, 'ran')), 'nothing outside the workspace ran');
+  } finally {
+    rmSync(join(workspace, 'scripts', 'escape.py'), { force: true });
+    rmSync(join(workspace, 'tests', 'elsewhere'), { force: true });
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test('a time limit beyond what a timer holds (over 24.8 days) does not stop the run at once', async () => {
