@@ -29,6 +29,7 @@ const OPTIONS = {
   catalog: { type: 'string' },
   python: { type: 'string' },
   'run-timeout-ms': { type: 'string' },
+  undo: { type: 'boolean' },
   // The editor's pid (vscode-languageclient passes --clientProcessId=N): the sidecar ends when it dies.
   clientProcessId: { type: 'string' },
 } as const;
@@ -57,6 +58,11 @@ export function configSources(flags: Settings, extra: Partial<ConfigSources> = {
     joinPath: join,
     ...extra,
   };
+}
+
+/** A TinyTorch checkout: today's layout (`src/01_tensor/`), or tito beside the package it exports to. */
+function isTinyTorchCheckout(folder: string): boolean {
+  return existsSync(join(folder, 'src', '01_tensor')) || (existsSync(join(folder, 'tito')) && existsSync(join(folder, 'tinytorch')));
 }
 
 function rootPathOf(rootUri: string | null, rootPath: string | null): string | null {
@@ -149,7 +155,10 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(0);
   });
   const { runCommand } = await import('./cli/oneshot.js');
-  return runCommand({ positionals, json: values.json === true, config: resolveConfig(configSources(flags)), version: VERSION });
+  // Inside a checkout, its folder is the workspace: the same answer as the clients give in that folder.
+  const here = process.cwd();
+  const config = resolveConfig(configSources(flags, { checkoutHere: isTinyTorchCheckout(here) ? here : null }));
+  return runCommand({ positionals, json: values.json === true, undo: values.undo === true, config, version: VERSION });
 }
 
 /**

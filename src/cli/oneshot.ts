@@ -4,7 +4,7 @@ import { checkCatalogFile } from '../adapters/catalog-loader.js';
 import { createStderrLogger } from '../adapters/logger.js';
 import { createFileStore } from '../adapters/store.js';
 import type { Config } from '../core/config.js';
-import { catalogText, commandArgumentsText, invalidCatalogText, LAST_OUTPUT_HEADING, repairedText, unknownCommandText, validCatalogText } from '../core/messages.js';
+import { catalogText, commandArgumentsText, integrateStepText, integrateSummaryText, invalidCatalogText, LAST_OUTPUT_HEADING, undoOnlyForIntegrateText, repairedText, unknownCommandText, validCatalogText } from '../core/messages.js';
 import { catalog } from '../handlers/catalog.js';
 import { checkExport } from '../handlers/check-export.js';
 import { parseParams, type Handler } from '../handlers/handler.js';
@@ -20,14 +20,20 @@ import { openServices } from './services.js';
 
 interface Command {
   readonly args: readonly string[];
-  readonly run: (args: readonly string[], config: Config) => Promise<{ json: unknown; text: string; exitCode?: number }>;
+  readonly run: (args: readonly string[], config: Config, flags: { undo: boolean }) => Promise<{ json: unknown; text: string; exitCode?: number }>;
 }
+
+/** Whether the terminal's cursor is at the start of a line: a script's last prompt may leave it mid-line. */
+let atLineStart = true;
 
 /** A terminal has no pop-ups: notifications are dropped, run output is streamed as it comes. */
 const terminalNotifier: Notifier = {
   unlocked: () => {},
   completed: () => {},
-  runOutput: ({ stream, text }) => (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+  runOutput: ({ stream, text }) => {
+    if (text) atLineStart = text.endsWith('\n');
+    (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+  },
   progressBar: () => null,
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
@@ -88,6 +94,14 @@ const COMMANDS: Record<string, Command> = {
       };
     },
   },
+  integrate: {
+    args: ['DIR'],
+    run: async ([folder], _config, { undo }) => {
+      const { integrate, undoIntegrate } = await import('../adapters/integrate.js');
+      const steps = undo ? await undoIntegrate(folder!) : await integrate(folder!);
+      return { json: { undo, steps }, text: [...steps.map(integrateStepText), integrateSummaryText(steps, undo)].join('\n') };
+    },
+  },
   repair: {
     args: [],
     run: async (_args, config) => {
@@ -101,14 +115,17 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-export async function runCommand(options: { positionals: readonly string[]; json: boolean; config: Config; version: string }): Promise<number> {
+export async function runCommand(options: { positionals: readonly string[]; json: boolean; undo?: boolean; config: Config; version: string }): Promise<number> {
   const [name = 'progress', ...args] = options.positionals;
   const command = COMMANDS[name];
   if (!command) throw new UsageError(unknownCommandText(name));
   if (args.length !== command.args.length) {
     throw new UsageError(commandArgumentsText(name, command.args, args));
   }
-  const outcome = await command.run(args, options.config);
+  if (options.undo && name !== 'integrate') throw new UsageError(undoOnlyForIntegrateText());
+  const outcome = await command.run(args, options.config, { undo: options.undo === true });
+  // The result line starts a line of its own, even after a prompt the run's output left unfinished.
+  if (!atLineStart) process.stdout.write('\n');
   process.stdout.write(`${options.json ? JSON.stringify(outcome.json, null, 2) : outcome.text}\n`);
   return outcome.exitCode ?? 0;
 }

@@ -18,13 +18,16 @@ Commands:
   reset MODULE             un-complete MODULE and re-lock what needs it
   validate-catalog FILE    check a catalog file and name every problem
   repair                   start a fresh progress file, keeping a backup of the old one
+  integrate [--undo] DIR   wire the TinyTorch checkout DIR's tito to this sidecar (--undo: take it back)
   daemon [status|stop]     serve the per-user daemon on a Unix socket, or ask the one that runs
   connect                  stdio bridged to the per-user daemon (started when missing), else served here
 
 Options:
   --progress-file FILE  --workspace DIR  --exports DIR  --catalog NAME|FILE
   --python PATH  --run-timeout-ms N  --json  --version  --help
-  --clientProcessId PID  with --stdio: exit when process PID ends (as initialize's processId)`;
+  --clientProcessId PID  with --stdio: exit when process PID ends (as initialize's processId)
+
+Inside a TinyTorch checkout, the current directory is the workspace unless one is set.`;
 
 /** The original's unlock message, to the byte. */
 export function unlockMessage(milestone: CatalogMilestone): string {
@@ -156,12 +159,23 @@ function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-export function runText(milestone: CatalogMilestone, outcome: { passed: boolean; detail: string; outputTail: string }, newlyCompleted: boolean): string {
+/** A run that failed on a missing Python module: which Python ran, and how to choose another. */
+export function missingModuleHint(outputTail: string, python: string): string | null {
+  const missing = /ModuleNotFoundError: No module named '([^']+)'/.exec(outputTail)?.[1];
+  if (!missing) return null;
+  if (missing === 'tinytorch' || missing.startsWith('tinytorch.')) {
+    return `${python} found no ${missing}: export the module that provides it (tito module complete NN) and run again.`;
+  }
+  return `${python} has no module named '${missing}': install it there (${python} -m pip install ${missing.split('.')[0]}), or run with the Python that has it (--python, TINYTORCH_PYTHON, or activate its virtual environment).`;
+}
+
+export function runText(milestone: CatalogMilestone, outcome: { passed: boolean; detail: string; outputTail: string }, newlyCompleted: boolean, python?: string): string {
   if (outcome.passed) {
     return newlyCompleted ? `✅ ${milestone.name}: ${outcome.detail}\n\n${completedMessage(milestone)}` : `✅ ${milestone.name}: ${outcome.detail}`;
   }
   const tail = lastLines(outcome.outputTail, 15);
-  return `❌ ${milestone.name}: ${outcome.detail}${tail ? `${LAST_OUTPUT_HEADING}${tail}` : ''}`;
+  const hint = python ? missingModuleHint(outcome.outputTail, python) : null;
+  return `❌ ${milestone.name}: ${outcome.detail}${hint ? ` ${hint}` : ''}${tail ? `${LAST_OUTPUT_HEADING}${tail}` : ''}`;
 }
 
 export function noWorkspaceText(milestone: CatalogMilestone): string {
@@ -435,4 +449,8 @@ export function integrateSummaryText(steps: ReadonlyArray<{ action: string; what
   const changed = steps.filter((step) => ['created', 'edited', 'removed', 'restored'].includes(step.action)).length;
   if (undo) return changed ? 'The checkout is as it was before integrate.' : 'Nothing to undo: this checkout is not integrated.';
   return changed ? 'tito now uses the tinytorch-milestones sidecar; `tinytorch-milestones integrate --undo DIR` takes it back.' : 'Already integrated: nothing changed.';
+}
+
+export function undoOnlyForIntegrateText(): string {
+  return '--undo goes with integrate: tinytorch-milestones integrate --undo DIR';
 }

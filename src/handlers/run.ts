@@ -79,7 +79,7 @@ export const run: Handler<typeof RunRequest> = async (params, context, signal) =
       durationMs: outcome.durationMs,
       newlyCompleted,
       outputTail: outcome.outputTail,
-      text: runText(milestone, outcome, newlyCompleted),
+      text: runText(milestone, outcome, newlyCompleted, context.config.python),
     };
   } finally {
     throttle.close();
