@@ -22,6 +22,11 @@ export interface ProgressEdit<T> {
   readonly pending?: PendingPanels;
 }
 
+/** Per call: a cancelled request (or a signal to the CLI) stops waiting for the lock at once. */
+export interface StoreCallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** The progress file (SPEC §4): reads never write; changes are locked, re-read, atomic. */
 export interface ProgressStore {
   readonly path: string;
@@ -31,9 +36,9 @@ export interface ProgressStore {
    * Applies a pure change under the lock; writes only what changed. The change also sees the unlock panels
    * owed to a later checkExport, kept beside the progress file under the same lock (core/pending-panels.ts).
    */
-  update<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>): Promise<ProgressChange<T>>;
-  /** Starts a fresh file, keeping a backup of the old one. */
-  repair(): Promise<{ backup: string | null }>;
+  update<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>, options?: StoreCallOptions): Promise<ProgressChange<T>>;
+  /** Starts a fresh file, keeping a backup of the old one; removes or takes over a lock nobody will release. */
+  repair(options?: StoreCallOptions): Promise<{ backup: string | null }>;
 }
 
 /** Messages to the client: the connection in the sidecar, stdout in the one-shot CLI, a recorder in tests. */

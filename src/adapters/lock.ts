@@ -1,56 +1,110 @@
-// A cross-process lock file that records its holder's pid and is taken over at once when that pid is gone.
+// A cross-process lock file naming its holder (pid, host, start time), taken over at once when that process is gone.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, lstat, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CancelledError, SettingError } from '../../protocol/index.js';
+import { lockCancelledText, lockTimeoutText, type LockBlocker } from '../core/messages.js';
 
 export interface LockOptions {
-  /** How long to wait for a live holder before giving up. */
+  /** How long to wait for the lock before giving up with one sentence. */
   readonly timeoutMs?: number;
+  /** Ends the wait at once (a cancelled request, a signal to the CLI). */
+  readonly signal?: AbortSignal;
+  /**
+   * For `repair`, run by a person: a lock path that can never be released (a folder, a symlink, an unreadable file)
+   * is removed at once, and a holder still there at the deadline is taken over instead of failing.
+   */
+  readonly breakStuck?: boolean;
 }
 
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 const HOST = hostname();
+const MAX_DELAY_MS = 25;
 
-function identity(): string {
-  return `${process.pid} ${HOST}\n`;
+/**
+ * When a process started, as a token that differs between two processes that had the same pid: the start time in
+ * clock ticks since boot from /proc/<pid>/stat on Linux, `ps -o lstart=` elsewhere (macOS). Null when unknown.
+ */
+export async function processStartTime(pid: number): Promise<string | null> {
+  if (process.platform === 'linux') {
+    try {
+      return startFromProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5_000 }, (error, stdout) => {
+      const token = error ? '' : stdout.trim().replace(/\s+/g, '_');
+      resolve(token === '' ? null : token);
+    });
+  });
 }
 
-function holderIsAlive(content: string): boolean {
-  const [pidText, host] = content.trim().split(' ');
+/** Field 22 (starttime) of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
+export function startFromProcStat(stat: string): string | null {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const start = fields[19];
+  return start && /^\d+$/.test(start) ? start : null;
+}
+
+/** A killed process whose parent has not reaped it yet still answers kill(0); on Linux, /proc shows it is dead. */
+function isZombie(stat: string | null): boolean {
+  return stat !== null && /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+}
+
+let ownIdentity: Promise<string> | null = null;
+/** `<pid> <host> <start>\n`: older versions read the first two fields and ignore the third. */
+function identity(): Promise<string> {
+  ownIdentity ??= processStartTime(process.pid).then((start) => `${process.pid} ${HOST}${start ? ` ${start}` : ''}\n`);
+  return ownIdentity;
+}
+
+interface Holder {
+  readonly pid: number;
+  readonly host: string | null;
+  readonly start: string | null;
+}
+
+function parseHolder(content: string): Holder | null {
+  const [pidText, host, start] = content.trim().split(/\s+/);
   const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (!/^\d+$/.test(pidText ?? '') || !Number.isSafeInteger(pid) || pid <= 0) return null;
+  return { pid, host: host ?? null, start: start ?? null };
+}
+
+/** Alive unless provably gone: no such pid, a zombie, or a pid now used by a process that started at another time. */
+async function holderIsAlive(holder: Holder): Promise<boolean> {
   // A holder on another host cannot be probed; treat it as alive (the progress file is per user, per host).
-  if (host && host !== HOST) return true;
+  if (holder.host && holder.host !== HOST) return true;
   try {
-    process.kill(pid, 0);
+    process.kill(holder.pid, 0);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  return !isZombie(pid);
-}
-
-/** A killed holder whose parent has not reaped it yet still answers kill(0); on Linux, /proc shows it is dead. */
-function isZombie(pid: number): boolean {
-  try {
-    return /^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
+  if (process.platform === 'linux') {
+    let stat: string | null = null;
+    try {
+      stat = await readFile(`/proc/${holder.pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    if (isZombie(stat)) return false;
+    const start = startFromProcStat(stat);
+    return holder.start === null || start === null || start === holder.start;
   }
-}
-
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
+  if (holder.start === null) return true;
+  const start = await processStartTime(holder.pid);
+  return start === null || start === holder.start;
 }
 
 /** Creates `path` holding our identity, atomically: the content is complete the moment the file exists. */
 async function createExclusive(path: string): Promise<boolean> {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temporary, identity());
+  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(temporary, await identity());
   try {
     await link(temporary, path);
     return true;
@@ -62,42 +116,134 @@ async function createExclusive(path: string): Promise<boolean> {
   }
 }
 
-/** Removes a dead holder's lock; a short guard lock makes sure two takers never both remove a fresh one. */
-async function takeOver(lockPath: string, deadContent: string): Promise<void> {
+/** What sits at a lock path we could not create: nothing any more, a holder, or something no holder will ever release. */
+type Look = { kind: 'gone' } | { kind: 'holder'; content: string; holder: Holder | null; alive: boolean } | { kind: 'unusable'; reason: string };
+
+async function look(path: string): Promise<Look> {
+  try {
+    const stats = await lstat(path);
+    if (stats.isDirectory()) return { kind: 'unusable', reason: 'it is a folder' };
+    if (stats.isSymbolicLink()) return { kind: 'unusable', reason: 'it is a symbolic link' };
+    if (!stats.isFile()) return { kind: 'unusable', reason: 'it is not a regular file' };
+    const content = await readFile(path, 'utf8');
+    const holder = parseHolder(content);
+    return { kind: 'holder', content, holder, alive: holder !== null && (await holderIsAlive(holder)) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'gone' };
+    return { kind: 'unusable', reason: code === 'EACCES' || code === 'EPERM' ? 'it cannot be read (permission denied)' : (error as Error).message };
+  }
+}
+
+/**
+ * Removes a dead holder's lock; a short guard lock makes sure two takers never both remove a fresh one.
+ * Returns what still blocks us, or null when the lock was removed.
+ */
+async function takeOver(lockPath: string, deadContent: string): Promise<LockBlocker | null> {
   const guard = `${lockPath}.takeover`;
   if (!(await createExclusive(guard))) {
-    const guardContent = await readOrNull(guard);
-    if (guardContent !== null && !holderIsAlive(guardContent)) await unlink(guard).catch(() => {});
-    return;
+    const guardLook = await look(guard);
+    if (guardLook.kind === 'gone') return { kind: 'busy' };
+    if (guardLook.kind === 'holder' && !guardLook.alive) {
+      // A dead taker's guard: removed only while it is still that one; the lock itself is looked at again next pass.
+      if ((await readFile(guard, 'utf8').catch(() => null)) === guardLook.content) await unlink(guard).catch(() => {});
+      return { kind: 'busy' };
+    }
+    return guardLook.kind === 'holder'
+      ? { kind: 'guard', path: guard, pid: guardLook.holder?.pid ?? null, host: guardLook.holder?.host ?? null }
+      : { kind: 'unusable', path: guard, reason: guardLook.reason };
   }
   try {
-    if ((await readOrNull(lockPath)) === deadContent) await unlink(lockPath).catch(() => {});
+    if ((await readFile(lockPath, 'utf8').catch(() => null)) !== deadContent) return { kind: 'busy' };
+    try {
+      await unlink(lockPath);
+      return null;
+    } catch (error) {
+      return { kind: 'unusable', path: lockPath, reason: `it cannot be removed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    }
   } finally {
     await unlink(guard).catch(() => {});
   }
 }
 
+/** For `repair`: removes whatever blocks the lock path (a file, a symlink, an empty folder). True when it went. */
+async function removeBlocker(path: string): Promise<boolean> {
+  try {
+    const stats = await lstat(path);
+    await (stats.isDirectory() ? rmdir(path) : unlink(path));
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** Locks this process holds, released even when it exits without running its `finally` blocks (process.exit on SIGTERM). */
+const held = new Map<string, string>();
+let exitHookInstalled = false;
+function releaseAllAtExit(): void {
+  for (const [path, content] of held) {
+    try {
+      if (readFileSync(path, 'utf8') === content) unlinkSync(path);
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const { signal } = options;
+  let deadline = Date.now() + timeoutMs;
   let delayMs = 1;
-  for (;;) {
+  let brokeStuck = false;
+  let blocker: LockBlocker = { kind: 'busy' };
+  const cancelled = () => new CancelledError(lockCancelledText(lockPath));
+  for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) throw cancelled();
+    // Checked on every pass, whatever was seen: nothing at the lock path can make this loop run forever.
+    if (attempt > 0 && Date.now() >= deadline) {
+      if (options.breakStuck && !brokeStuck) {
+        brokeStuck = true;
+        const path = 'path' in blocker && blocker.path ? blocker.path : lockPath;
+        if (await removeBlocker(path)) {
+          deadline = Date.now() + timeoutMs;
+          continue;
+        }
+      }
+      throw new SettingError(lockTimeoutText(lockPath, timeoutMs, blocker));
+    }
     if (await createExclusive(lockPath)) {
-      const mine = identity();
+      const mine = await identity();
+      held.set(lockPath, mine);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.once('exit', releaseAllAtExit);
+      }
       return async () => {
-        if ((await readOrNull(lockPath)) === mine) await unlink(lockPath).catch(() => {});
+        held.delete(lockPath);
+        if ((await readFile(lockPath, 'utf8').catch(() => null)) === mine) await unlink(lockPath).catch(() => {});
       };
     }
-    const holder = await readOrNull(lockPath);
-    if (holder === null) continue; // released between our two looks
-    if (!holderIsAlive(holder)) {
-      await takeOver(lockPath, holder);
-      continue;
+    const seen = await look(lockPath);
+    if (seen.kind === 'gone') {
+      blocker = { kind: 'busy' };
+      if (attempt === 0) continue; // released between our two looks: try again at once, once
+    } else if (seen.kind === 'unusable') {
+      blocker = { kind: 'unusable', path: lockPath, reason: seen.reason };
+      if (options.breakStuck && !brokeStuck) deadline = 0;
+    } else if (seen.alive) {
+      blocker = { kind: 'holder', path: lockPath, pid: seen.holder?.pid ?? null, host: seen.holder?.host ?? null };
+    } else {
+      const still = await takeOver(lockPath, seen.content);
+      if (still === null) continue; // the dead holder's lock is gone: take it now
+      blocker = still;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for the lock ${lockPath}, held by process ${holder.trim().split(' ')[0]}`);
+    try {
+      await sleep(delayMs + Math.random() * delayMs, undefined, signal ? { signal } : undefined);
+    } catch {
+      throw cancelled();
     }
-    await sleep(delayMs + Math.random() * delayMs);
-    delayMs = Math.min(delayMs * 2, 25);
+    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
   }
 }
 

@@ -1,14 +1,14 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants, existsSync, type Stats } from 'node:fs';
+import { access, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MilestoneError, SettingError } from '../../protocol/index.js';
+import { CancelledError, MilestoneError, SettingError } from '../../protocol/index.js';
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
-import { progressFileUnreadableText } from '../core/messages.js';
-import type { Logger, ProgressChange, ProgressEdit, ProgressStore } from '../ports.js';
+import { progressFileCorruptText, progressFileReadOnlyText, progressFileUnreadableText, progressFileUnwritableText } from '../core/messages.js';
+import type { Logger, ProgressChange, ProgressEdit, ProgressStore, StoreCallOptions } from '../ports.js';
 import { withLock } from './lock.js';
 
 /** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
@@ -37,6 +37,8 @@ export interface FileStoreOptions {
   readonly now?: () => Date;
   /** Called each time the progress file itself is read (the stat-checked cache missed): for tests and benchmarks. */
   readonly onFileRead?: () => void;
+  /** Ends every wait for the lock, whatever the call (the one-shot CLI's SIGTERM/SIGINT/SIGHUP). */
+  readonly signal?: AbortSignal;
 }
 
 function utcStamp(date: Date): string {
@@ -74,26 +76,111 @@ async function ensureFolder(folder: string): Promise<void> {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await ensureFolder(dirname(path));
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temporary, 'w', 0o644);
+/** Where a write lands: the file itself, or the end of its chain of symbolic links (created there when missing). */
+async function writeTarget(path: string): Promise<string> {
+  let current = path;
+  for (let hops = 0; hops <= 40; hops++) {
+    let stats: Stats;
+    try {
+      stats = await lstat(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return current;
+      throw error;
+    }
+    if (!stats.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  throw Object.assign(new Error(`too many symbolic links at ${path}`), { code: 'ELOOP' });
+}
+
+/** Refuses a file its owner made read-only (even for root, who could replace it anyway) or that we may not write. */
+async function refuseReadOnly(path: string, target: string, stats: Stats | null): Promise<void> {
+  if (stats === null) return;
+  const writable = (stats.mode & 0o222) !== 0 && (await access(target, constants.W_OK).then(() => true, () => false));
+  if (!writable) throw new SettingError(progressFileReadOnlyText(path, target));
+}
+
+const statOrNull = (path: string) =>
+  stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+
+/** Ours: `<base>.tmp-<pid>-<hex>` for the file, its pending panels and its lock; `<base>.lock.<pid>.<hex>` from older versions. */
+function temporaryPattern(base: string): RegExp {
+  const name = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${name}(?:\\.pending-panels\\.json|\\.lock|\\.lock\\.takeover)?(?:\\.tmp-(\\d+)-|\\.lock(?:\\.takeover)?\\.(\\d+)\\.)[0-9a-f]+$`);
+}
+
+/** A temporary file outlives its writer only after a kill; the writer's pid being gone (or an hour passing) proves it. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+function processIsGone(pid: number): boolean {
   try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Removes temporary files that killed writers left beside `file`; never one a live writer may still rename. */
+async function sweepTemporaries(file: string, logger: Logger): Promise<void> {
+  const folder = dirname(file);
+  const pattern = temporaryPattern(basename(file));
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1] ?? match[2]);
+    const path = join(folder, name);
+    const stale = pid !== process.pid && processIsGone(pid);
+    const old = !stale && Date.now() - ((await lstat(path).catch(() => null))?.mtimeMs ?? Date.now()) > STALE_TEMPORARY_MS;
+    if (!stale && !old) continue;
+    await unlink(path).then(
+      () => logger.info(`removed ${path}, left by a writer that is gone`),
+      () => {},
+    );
+  }
+}
+
+/**
+ * Replaces the file with `text` atomically: a temporary file in the target's folder, fsync, rename. A symbolic link
+ * is written through (its target is replaced, the link stays); the file's mode (and owner, for root) is kept.
+ */
+async function writeAtomically(path: string, text: string, logger: Logger): Promise<void> {
+  const target = await writeTarget(path);
+  const folder = dirname(target);
+  await ensureFolder(folder);
+  const existing = await statOrNull(target);
+  await refuseReadOnly(path, target, existing);
+  if (target !== path) await sweepTemporaries(target, logger);
+  const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(temporary, 'wx', existing ? existing.mode & 0o7777 : 0o644);
+  try {
+    if (existing) {
+      // The mode given to open() is cut by the umask; set it exactly. Root writing a user's file leaves it theirs.
+      await handle.chmod(existing.mode & 0o7777);
+      if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) await handle.chown(existing.uid, existing.gid).catch(() => {});
+    }
     await handle.writeFile(text, 'utf8');
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await unlink(temporary).catch(() => {});
+    throw error;
   }
+  await handle.close();
   try {
-    await rename(temporary, path);
+    await rename(temporary, target);
   } catch (error) {
     await unlink(temporary).catch(() => {});
     throw error;
   }
   // Make the rename itself durable; not every file system lets a folder be opened, so this is best effort.
-  const folder = await open(dirname(path), 'r').catch(() => null);
-  await folder?.sync().catch(() => {});
-  await folder?.close();
+  const handleOfFolder = await open(folder, 'r').catch(() => null);
+  await handleOfFolder?.sync().catch(() => {});
+  await handleOfFolder?.close();
 }
 
 /** File-system failures while writing become one sentence naming the progress file and what to change. */
@@ -103,14 +190,19 @@ async function explainingWriteErrors<T>(path: string, action: () => Promise<T>):
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof MilestoneError || typeof code !== 'string') throw error;
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
-    throw new SettingError(`Cannot write the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a writable place.`);
+    throw new SettingError(progressFileUnwritableText(path, code, (error as Error).message));
   }
+}
+
+function throwIfCancelled(path: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError(`Stopped before changing the progress file ${path}.`);
 }
 
 export function createFileStore(options: FileStoreOptions): ProgressStore {
   const { path, logger } = options;
   const now = options.now ?? (() => new Date());
+  const signalOf = (call: StoreCallOptions): AbortSignal | undefined =>
+    call.signal && options.signal ? AbortSignal.any([call.signal, options.signal]) : (call.signal ?? options.signal);
   const lockPath = `${path}.lock`;
   /** Panels owed to a later checkExport (core/pending-panels.ts): beside the file, so its format stays the original's. */
   const pendingPath = `${path}.pending-panels.json`;
@@ -167,12 +259,16 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
       parsed = parseProgress(text);
     }
     if (parsed.ok) return parsed.progress;
-    const backup = await backUp(text, 'corrupt');
-    throw new MilestoneError(
-      'progress-file-corrupt',
-      `The progress file ${path} cannot be read: ${parsed.reason}. A copy is kept at ${backup}; run "tinytorch-milestones repair" to start a fresh one.`,
-      { path, backup },
-    );
+    // A folder we may not write to (or a full disk) leaves the file uncopied; it is still reported, and still left alone.
+    let backup: string | null = null;
+    let failed = '';
+    try {
+      backup = await backUp(text, 'corrupt');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      failed = code === 'EACCES' || code === 'EPERM' ? `permission denied in ${dirname(path)}` : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+    }
+    throw new MilestoneError('progress-file-corrupt', progressFileCorruptText(path, parsed.reason, backup === null ? { failed } : { path: backup }), { path, backup });
   }
 
   async function readPending(): Promise<PendingPanels> {
@@ -184,30 +280,42 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
   async function writePending(before: PendingPanels, after: PendingPanels | undefined): Promise<void> {
     if (after === undefined || serializePendingPanels(before) === serializePendingPanels(after)) return;
     if (after.length === 0) await unlink(pendingPath).catch(() => {});
-    else await writeAtomically(pendingPath, serializePendingPanels(after));
+    else await writeAtomically(pendingPath, serializePendingPanels(after), logger);
   }
 
   /** Re-reads under the lock and writes what changed: pending panels first, then the progress. */
-  function lockedUpdate<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>): Promise<ProgressChange<T>> {
+  function lockedUpdate<T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>, signal: AbortSignal | undefined): Promise<ProgressChange<T>> {
     return explainingWriteErrors(path, async () => {
       await ensureFolder(dirname(path));
-      return withLock(lockPath, async () => {
-        const before = await readProgress();
-        const pending = await readPending();
-        const { progress: after, value, pending: pendingAfter } = change(before, pending);
-        await writePending(pending, pendingAfter);
-        if (sameProgress(before, after)) return { before, after: before, value };
-        await writeAtomically(path, serializeProgress(after));
-        return { before, after, value };
-      });
+      return withLock(
+        lockPath,
+        async () => {
+          const before = await readProgress();
+          const pending = await readPending();
+          const { progress: after, value, pending: pendingAfter } = change(before, pending);
+          if (!sameProgress(before, after)) {
+            // Refused before anything is written, pending panels included.
+            const target = await writeTarget(path);
+            await refuseReadOnly(path, target, await statOrNull(target));
+          }
+          await sweepTemporaries(path, logger);
+          await writePending(pending, pendingAfter);
+          if (sameProgress(before, after)) return { before, after: before, value };
+          await writeAtomically(path, serializeProgress(after), logger);
+          return { before, after, value };
+        },
+        { signal },
+      );
     });
   }
 
   return {
     path,
     read: () => serially(readProgress),
-    update: <T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>) =>
+    update: <T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>, options: StoreCallOptions = {}) =>
       serially(async () => {
+        const signal = signalOf(options);
+        throwIfCancelled(path, signal);
         // Most requests change nothing (a repeated export, a completed milestone): answer those without the lock,
         // the folder or a write. The change is pure, so it is simply applied again under the lock otherwise.
         const seen = await readProgress();
@@ -215,22 +323,32 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
         const preview = change(seen, seenPending);
         const pendingUnchanged = preview.pending === undefined || serializePendingPanels(preview.pending) === serializePendingPanels(seenPending);
         if (pendingUnchanged && sameProgress(seen, preview.progress)) return { before: seen, after: seen, value: preview.value };
-        return lockedUpdate(change);
+        return lockedUpdate(change, signal);
       }),
-    repair: () =>
+    repair: (options: StoreCallOptions = {}) =>
       serially(() =>
         explainingWriteErrors(path, async () => {
+          const signal = signalOf(options);
+        throwIfCancelled(path, signal);
           await ensureFolder(dirname(path));
-          return withLock(lockPath, async () => {
-            const text = await readText(path);
-            let backup: string | null = null;
-            if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
-            await writeAtomically(path, serializeProgress(EMPTY_PROGRESS));
-            // A fresh start owes tito no panels.
-            await unlink(pendingPath).catch(() => {});
-            backups.clear();
-            return { backup };
-          });
+          // Run by a person to get out of trouble: a lock nobody will release is removed, a stuck holder taken over.
+          return withLock(
+            lockPath,
+            async () => {
+              const target = await writeTarget(path);
+              await refuseReadOnly(path, target, await statOrNull(target));
+              const text = await readText(path);
+              let backup: string | null = null;
+              if (text !== null) backup = await backUp(text, parseProgress(text).ok ? 'backup' : 'corrupt');
+              await sweepTemporaries(path, logger);
+              await writeAtomically(path, serializeProgress(EMPTY_PROGRESS), logger);
+              // A fresh start owes tito no panels.
+              await unlink(pendingPath).catch(() => {});
+              backups.clear();
+              return { backup };
+            },
+            { signal, breakStuck: true },
+          );
         }),
       ),
   };

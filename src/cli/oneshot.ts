@@ -1,4 +1,5 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
+import { constants as osConstants } from 'node:os';
 import { CatalogRequest, CheckExportRequest, ListRequest, MarkCompletedRequest, ProgressRequest, RescanRequest, ResetRequest, RunRequest, type ResultOf } from '../../protocol/index.js';
 import { checkCatalogFile } from '../adapters/catalog-loader.js';
 import { createStderrLogger } from '../adapters/logger.js';
@@ -47,18 +48,33 @@ function viaHandler<D extends typeof ProgressRequest | typeof ListRequest | type
 ): Command['run'] {
   return async (args, config) => {
     const params = parseParams(definition, toParams(args));
-    const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger() });
-    // Ctrl-C, a kill or a closed terminal stops a run's whole process group before the CLI exits.
-    const controller = new AbortController();
-    const interrupt = () => controller.abort();
-    process.once('SIGINT', interrupt).once('SIGTERM', interrupt).once('SIGHUP', interrupt);
-    try {
-      const result = await handle(params as never, context, controller.signal);
+    return interruptible(async (signal) => {
+      const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger(), signal });
+      const result = await handle(params as never, context, signal);
       return { json: result, text: toText(result), exitCode: toExitCode(result) };
-    } finally {
-      process.off('SIGINT', interrupt).off('SIGTERM', interrupt).off('SIGHUP', interrupt);
-    }
+    });
   };
+}
+
+/** After a stop signal, the grace a command gets to finish (a run's group is killed within 1.5 s) before the CLI exits anyway. */
+const STOP_GRACE_MS = 3_000;
+
+/**
+ * Ctrl-C, a kill or a closed terminal stops the command: the lock wait ends, a run's whole process group is killed,
+ * and the CLI always exits, even if something still waits.
+ */
+async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const interrupt = (name: NodeJS.Signals) => {
+    controller.abort();
+    setTimeout(() => process.exit(128 + (osConstants.signals[name] ?? 15)), STOP_GRACE_MS).unref();
+  };
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt).once('SIGHUP', interrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt).off('SIGHUP', interrupt);
+  }
 }
 
 const withText = (result: { text: string }) => result.text;
@@ -105,8 +121,8 @@ const COMMANDS: Record<string, Command> = {
   repair: {
     args: [],
     run: async (_args, config) => {
-      const store = createFileStore({ path: config.progressFile, logger: createStderrLogger() });
-      const { backup } = await store.repair();
+      const store = (signal: AbortSignal) => createFileStore({ path: config.progressFile, logger: createStderrLogger(), signal });
+      const { backup } = await interruptible((signal) => store(signal).repair());
       return {
         json: { path: config.progressFile, backup },
         text: repairedText(config.progressFile, backup),

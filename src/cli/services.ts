@@ -15,12 +15,14 @@ export interface ServicesOptions {
   readonly watch?: (context: HandlerContext) => Promise<Watchers>;
   /** Over this process's environment for runs: a daemon session's client environment. */
   readonly runEnv?: Readonly<Record<string, string | undefined>>;
+  /** Ends every wait for the progress file's lock (the one-shot CLI, told to stop). */
+  readonly signal?: AbortSignal;
 }
 
 export async function openServices(options: ServicesOptions): Promise<Services> {
   const { config, notifier, logger } = options;
   const catalog = await loadCatalog(config.catalog);
-  const store = createFileStore({ path: config.progressFile, logger });
+  const store = createFileStore({ path: config.progressFile, logger, ...(options.signal ? { signal: options.signal } : {}) });
   // The client is assumed to know the progress as it was at start; a corrupt file gives no baseline yet.
   const baseline = await store.read().catch(() => null);
   let runner: Promise<Runner> | null = null;

@@ -96,6 +96,52 @@ export function progressFileUnreadableText(path: string, code: string, detail: s
   return `Cannot read the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a file you can read.`;
 }
 
+// ---- the progress file and its lock ----
+
+/** What kept the progress file's lock from being taken (adapters/lock.ts). */
+export type LockBlocker =
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'holder' | 'guard'; readonly path: string; readonly pid: number | null; readonly host: string | null }
+  | { readonly kind: 'unusable'; readonly path: string; readonly reason: string };
+
+/** The lock wait gave up: one sentence naming what blocks it and which file to delete. */
+export function lockTimeoutText(lockPath: string, timeoutMs: number, blocker: LockBlocker): string {
+  const head = `Could not lock the progress file within ${Math.round(timeoutMs / 100) / 10} s`;
+  const wayOut = (path: string) => `delete ${path} or run "tinytorch-milestones repair"`;
+  switch (blocker.kind) {
+    case 'busy':
+      return `${head}: its lock ${lockPath} kept changing hands; try again.`;
+    case 'holder':
+      return `${head}: ${blocker.path} names process ${blocker.pid}${blocker.host ? ` on ${blocker.host}` : ''}, which is still running; if that is not a tinytorch-milestones writer, ${wayOut(blocker.path)}.`;
+    case 'guard':
+      return `${head}: a takeover of ${lockPath} by process ${blocker.pid}${blocker.host ? ` on ${blocker.host}` : ''} is stuck; ${wayOut(blocker.path)}.`;
+    case 'unusable':
+      return `${head}: ${blocker.path} cannot be used as its lock (${blocker.reason}); ${wayOut(blocker.path)}.`;
+  }
+}
+
+export function lockCancelledText(lockPath: string): string {
+  return `Stopped waiting for the progress file lock ${lockPath}.`;
+}
+
+/** A file system failure while writing the progress file (permissions, a read-only disk, a full disk). */
+export function progressFileUnwritableText(path: string, code: string, detail: string): string {
+  const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : code === 'ELOOP' ? 'its symbolic links go round in a loop' : detail;
+  return `Cannot write the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a writable place.`;
+}
+
+/** A progress file made read-only on purpose (chmod 444) is never replaced behind its owner's back. */
+export function progressFileReadOnlyText(path: string, target: string): string {
+  const through = target === path ? '' : ` (through its link to ${target})`;
+  return `The progress file ${path} is read-only${through}, so it was left unchanged; make it writable (chmod u+w ${target}) or set --progress-file or TINYTORCH_PROGRESS_FILE to another file.`;
+}
+
+/** A progress file that does not parse; the copy may have failed (a read-only folder), and then nothing was written at all. */
+export function progressFileCorruptText(path: string, reason: string, backup: { path: string } | { failed: string }): string {
+  const kept = 'path' in backup ? `A copy is kept at ${backup.path}` : `No copy could be made beside it (${backup.failed}), and it was left as it is`;
+  return `The progress file ${path} cannot be read: ${reason}. ${kept}; run "tinytorch-milestones repair" to start a fresh one.`;
+}
+
 export function rootUriUnusableText(rootUri: string, reason: string): string {
   return `rootUri ${JSON.stringify(rootUri)} names no folder on this machine (${reason}); send a file: URI of a local folder, or the workspace option.`;
 }

@@ -1,7 +1,7 @@
 // The progress file store on real temp folders: format, reads that never write, corrupt files, repair, and writers in other processes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scaled } from '../helpers/time.js';
 import { withTimeout } from '../helpers/timeout.js';
-import { MilestoneError } from '../../protocol/index.js';
+import { MilestoneError, SettingError } from '../../protocol/index.js';
 import { createFileStore } from '../../src/adapters/store.js';
 import { builtinCatalog } from '../../src/core/catalog.js';
 import { EMPTY_PROGRESS, serializeProgress } from '../../src/core/progress.js';
@@ -35,6 +35,10 @@ async function tempDir(): Promise<string> {
 
 function newStore(path: string): ProgressStore {
   return createFileStore({ path, logger: silent });
+}
+
+function recordModuleEdit(current: Parameters<typeof recordModule>[1], module: string) {
+  return { progress: recordModule(seed, current, module).progress, value: null };
 }
 
 function addModule(store: ProgressStore, module: string) {
@@ -401,6 +405,102 @@ test('no temporary files are left after many writes, sequential and concurrent',
   assert.is(parsed.completed_modules.length, 80);
   assert.is(new Set(parsed.completed_modules).size, 80);
   assert.equal(await readdir(folder), ['progress.json']);
+});
+
+// ---- what the file is on disk: its mode, a symbolic link, a read-only file (A3) ----
+
+test("an update keeps the file's mode (0600 stays 0600, 0664 stays 0664 whatever the umask)", async () => {
+  const folder = await tempDir();
+  for (const mode of [0o600, 0o664, 0o640]) {
+    const path = join(folder, `progress-${mode.toString(8)}.json`);
+    await writeFile(path, '{}');
+    await chmod(path, mode);
+    await addModule(newStore(path), '00_setup');
+    assert.is((await stat(path)).mode & 0o7777, mode, `mode ${mode.toString(8)}`);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).completed_modules, ['00_setup']);
+  }
+});
+
+test("a symlinked progress file is written through to its target, atomically in the target's folder; the link stays", async () => {
+  const folder = await tempDir();
+  await mkdir(join(folder, 'home'));
+  await mkdir(join(folder, 'dotfiles'));
+  const target = join(folder, 'dotfiles', 'progress.json');
+  const path = join(folder, 'home', 'progress.json');
+  await writeFile(target, '{"completed_modules": ["00_setup"]}');
+  await symlink('../dotfiles/progress.json', path);
+  const store = newStore(path);
+  await addModule(store, '01_tensor');
+  assert.ok((await lstat(path)).isSymbolicLink(), 'the link is still a link');
+  assert.is(await readlink(path), '../dotfiles/progress.json');
+  assert.equal(JSON.parse(await readFile(target, 'utf8')).completed_modules, ['00_setup', '01_tensor']);
+  assert.equal((await store.read()).completedModules, ['00_setup', '01_tensor']);
+  assert.equal(await readdir(join(folder, 'dotfiles')), ['progress.json'], 'no temporary file left in the target folder');
+  assert.equal(await readdir(join(folder, 'home')), ['progress.json'], 'no lock or temporary file left beside the link');
+  // A link whose target does not exist yet (a fresh dotfiles checkout): the target is created, the link kept.
+  await rm(target);
+  await addModule(store, '02_autograd');
+  assert.ok((await lstat(path)).isSymbolicLink());
+  assert.equal(JSON.parse(await readFile(target, 'utf8')).completed_modules, ['02_autograd']);
+});
+
+test('a read-only file (chmod 444) is refused with one sentence and left byte for byte, pending panels included', async () => {
+  const folder = await tempDir();
+  const path = join(folder, 'progress.json');
+  const original = pythonDumps({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] });
+  await writeFile(path, original);
+  await chmod(path, 0o444);
+  const store = newStore(path);
+  for (const attempt of [
+    () => store.update((current, pending) => ({ ...recordModuleEdit(current, '02_autograd'), pending: [...pending, { milestone: 'perceptron', modules: ['02_autograd'], at: Date.now() }] })),
+    () => store.repair(),
+  ]) {
+    try {
+      await attempt();
+      assert.unreachable('a read-only file must not be replaced');
+    } catch (error) {
+      assert.instance(error, SettingError);
+      assert.is(
+        (error as Error).message,
+        `The progress file ${path} is read-only, so it was left unchanged; make it writable (chmod u+w ${path}) or set --progress-file or TINYTORCH_PROGRESS_FILE to another file.`,
+      );
+    }
+  }
+  assert.is(await readFile(path, 'utf8'), original);
+  assert.is((await stat(path)).mode & 0o777, 0o444);
+  assert.equal(await readdir(folder), ['progress.json'], 'no pending panels, lock, backup or temporary file');
+  // Through a link, the sentence names the target to chmod.
+  const link = join(folder, 'link.json');
+  await symlink(path, link);
+  try {
+    await addModule(newStore(link), '02_autograd');
+    assert.unreachable('a read-only target must not be replaced');
+  } catch (error) {
+    assert.match((error as Error).message, `The progress file ${link} is read-only (through its link to ${path}), so it was left unchanged; make it writable (chmod u+w ${path})`);
+  }
+});
+
+// ---- temporary files left by killed writers (A22) ----
+
+test("temporary files of writers that are gone are removed at the next write; a live writer's are kept", async () => {
+  const folder = await tempDir();
+  const path = join(folder, 'progress.json');
+  await writeFile(path, '{}');
+  const dead = 2_147_483_646;
+  const stale = [
+    `progress.json.tmp-${dead}-0123abcd`,
+    `progress.json.pending-panels.json.tmp-${dead}-89abcdef`,
+    `progress.json.lock.tmp-${dead}-00ff00ff`,
+    `progress.json.lock.takeover.tmp-${dead}-1234abcd`,
+    `progress.json.lock.${dead}.deadbeef`,
+  ];
+  const kept = [`progress.json.tmp-${process.pid}-0123abcd`, 'progress.json.tmp-notes', `other.json.tmp-${dead}-0123abcd`, 'progress.json.corrupt-20260101T000000000Z'];
+  for (const name of [...stale, ...kept]) await writeFile(join(folder, name), 'x');
+  const store = newStore(path);
+  await store.read();
+  assert.equal((await readdir(folder)).length, stale.length + kept.length + 1, 'a read removes nothing');
+  await addModule(store, '00_setup');
+  assert.equal((await readdir(folder)).sort(), [...kept, 'progress.json'].sort());
 });
 
 test.run();
