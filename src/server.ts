@@ -84,7 +84,9 @@ function commandTarget(raw: unknown): { method: string; params: unknown } {
   const { command, arguments: args, workDoneToken } = parseParams(ExecuteCommandRequest, raw);
   const definition = Object.hasOwn(commands, command) ? commands[command as keyof typeof commands] : undefined;
   if (!definition) throw new InvalidParamsError(unknownEditorCommandText(command, Object.keys(commands)));
-  const params = args?.[0] ?? {};
+  // No argument, null, or an empty list (Lua's and Lisp's empty table: Neovim sends `{}` as `[]`) means no params.
+  const first = args?.[0];
+  const params = first === undefined || first === null || (Array.isArray(first) && first.length === 0) ? {} : first;
   // LSP puts a progress token on executeCommand itself: a run shows its bar there unless arguments[0] names one.
   const withToken = workDoneToken !== undefined && typeof params === 'object' && params !== null && !('workDoneToken' in params) ? { ...params, workDoneToken } : params;
   return { method: definition.method, params: withToken };

@@ -115,6 +115,8 @@ test('initialize advertises every command beside experimental.milestones; each c
   const direct = ProgressRequest.result.parse((await sidecar.request('milestones/progress')).result);
   const viaCommand = ProgressRequest.result.parse((await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.progress', arguments: [{}] })).result);
   assert.equal(viaCommand, direct);
+  // An empty Lua or Lisp table arrives as []: no params, as no arguments at all.
+  assert.equal(ProgressRequest.result.parse((await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.progress', arguments: [[]] })).result), direct);
   // No arguments at all is `{}`, as for a request without params.
   assert.equal((await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.list' })).result.tests.map((entry: { id: string }) => entry.id), ['pass', 'hang']);
 

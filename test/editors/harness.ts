@@ -1,5 +1,5 @@
 // What every real-editor test shares: a TinyTorch-like workspace, the sidecar on PATH, the README's snippets, a bounded editor run.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ export function makeWorkspace(prefix: string): EditorWorkspace {
   for (const dir of [join(workspace, 'tinytorch', 'core'), join(workspace, 'modules'), home, binDir]) mkdirSync(dir, { recursive: true });
   const pythonFile = join(workspace, 'modules', 'notes.py');
   writeFileSync(pythonFile, 'print("hello")\n');
+  // A TinyTorch checkout is a git repository: editors (eglot's project.el) find its root that way.
+  execFileSync('git', ['init', '-q', workspace]);
   const progressFile = join(folder, 'progress.json');
   writeFileSync(progressFile, `${JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }, null, 2)}\n`);
   const pidFile = join(folder, 'sidecar.pids');
