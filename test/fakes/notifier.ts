@@ -1,0 +1,30 @@
+// A Notifier that records what it was asked to send, in order, for handler and announcer tests.
+import type { Notifier } from '../../src/ports.js';
+
+export type Sent =
+  | { readonly kind: 'unlocked'; readonly params: Parameters<Notifier['unlocked']>[0] }
+  | { readonly kind: 'completed'; readonly params: Parameters<Notifier['completed']>[0] }
+  | { readonly kind: 'runOutput'; readonly params: Parameters<Notifier['runOutput']>[0] }
+  | { readonly kind: 'workDoneProgress'; readonly params: { token: string | number; value: Parameters<Notifier['workDoneProgress']>[1] } }
+  | { readonly kind: 'log'; readonly params: { level: Parameters<Notifier['log']>[0]; message: string } };
+
+export interface RecordingNotifier extends Notifier {
+  readonly sent: Sent[];
+  /** The ids of the milestones announced as unlocked (or completed), in order. */
+  unlockedIds(): string[];
+  completedIds(): string[];
+}
+
+export function createRecordingNotifier(): RecordingNotifier {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    unlocked: (params) => void sent.push({ kind: 'unlocked', params }),
+    completed: (params) => void sent.push({ kind: 'completed', params }),
+    runOutput: (params) => void sent.push({ kind: 'runOutput', params }),
+    workDoneProgress: (token, value) => void sent.push({ kind: 'workDoneProgress', params: { token, value } }),
+    log: (level, message) => void sent.push({ kind: 'log', params: { level, message } }),
+    unlockedIds: () => sent.flatMap((entry) => (entry.kind === 'unlocked' ? [entry.params.id] : [])),
+    completedIds: () => sent.flatMap((entry) => (entry.kind === 'completed' ? [entry.params.id] : [])),
+  };
+}
