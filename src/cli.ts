@@ -3,11 +3,12 @@ import { guardStdout } from './adapters/stdout-guard.js';
 import { existsSync } from 'node:fs';
 import { constants as osConstants, homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type Config, type ConfigSources, type Settings } from './core/config.js';
 import { createStderrLogger } from './adapters/logger.js';
+import type { Logger } from './ports.js';
 import { CLI_USAGE, clientGoneText, clientProcessIdFlagText, DAEMON_USAGE_TEXT, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
 import { editorProfile, NO_EDITOR } from './core/editor-profile.js';
 import { createClientWatchdog } from './adapters/client-watchdog.js';
@@ -81,6 +82,52 @@ function clientProcessIdOf(value: string | boolean | undefined): number | null {
   return pid;
 }
 
+export interface SessionOptions {
+  readonly input: Readable;
+  readonly output: Writable;
+  readonly flags: Settings;
+  readonly logger: Logger;
+  /** Called once with the exit code when the session ends (`exit`, or end of input). */
+  readonly exit: (code: number) => void;
+  /** Called with the client's pid from `initialize` (`processId`): the session ends when that process dies. */
+  readonly watchClient?: (pid: number) => void;
+  /** The environment settings come from; the process's own by default. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** One protocol session over a pair of streams: the sidecar's stdin/stdout, or in-memory streams in tests. */
+export async function startSession(options: SessionOptions): Promise<void> {
+  const { flags, logger } = options;
+  const sources = (extra: Partial<ConfigSources> = {}) => configSources(flags, { ...(options.env ? { env: options.env } : {}), ...extra });
+  const base = resolveConfig(sources());
+  const [{ createStdioConnection }, { createEditor }, { openServices }, { startServer }] = await Promise.all([
+    import('./adapters/connection.js'),
+    import('./adapters/editor.js'),
+    import('./cli/services.js'),
+    import('./server.js'),
+  ]);
+  const stdio = createStdioConnection({ input: options.input, output: options.output, logger });
+  const editor = createEditor(stdio.connection, logger);
+  // Pop-ups and progress bars follow what the client declared; a client without initialize is no editor.
+  const open = (config: Config, capabilities: unknown) =>
+    openServices({ config, notifier: editor.notifier(stdio.notifier, capabilities === null ? NO_EDITOR : editorProfile(config.popups, capabilities)), logger });
+  const initialServices = await open(base, null);
+  startServer({
+    connection: stdio.connection,
+    initialServices,
+    openServices: (init) =>
+      init
+        ? open(resolveConfig(sources({ initializationOptions: init.initializationOptions, rootPath: rootPathOf(init.rootUri, init.rootPath) })), init.capabilities)
+        : open(base, null),
+    watchClient: (pid) => options.watchClient?.(pid),
+    drained: stdio.drained,
+    onInputEnd: stdio.onInputEnd,
+    exit: options.exit,
+    logger,
+    version: VERSION,
+  });
+}
+
 async function serve(flags: Settings, clientProcessId: number | null, input: Readable = process.stdin): Promise<void> {
   const protocolOut = guardStdout();
   const logger = createStderrLogger();
@@ -93,34 +140,13 @@ async function serve(flags: Settings, clientProcessId: number | null, input: Rea
     process.exit(128 + osConstants.signals.SIGTERM);
   });
   if (clientProcessId !== null) watchdog.watch(clientProcessId);
-  const base = resolveConfig(configSources(flags));
-  const [{ createStdioConnection }, { createEditor }, { openServices }, { startServer }] = await Promise.all([
-    import('./adapters/connection.js'),
-    import('./adapters/editor.js'),
-    import('./cli/services.js'),
-    import('./server.js'),
-  ]);
-  const stdio = createStdioConnection({ input, output: protocolOut, logger });
-  const editor = createEditor(stdio.connection, logger);
-  // Pop-ups and progress bars follow what the client declared; a client without initialize is no editor.
-  const open = (config: Config, capabilities: unknown) =>
-    openServices({ config, notifier: editor.notifier(stdio.notifier, capabilities === null ? NO_EDITOR : editorProfile(config.popups, capabilities)), logger });
-  const initialServices = await open(base, null);
-  startServer({
-    connection: stdio.connection,
-    initialServices,
-    openServices: (init) =>
-      init
-        ? open(resolveConfig(configSources(flags, { initializationOptions: init.initializationOptions, rootPath: rootPathOf(init.rootUri, init.rootPath) })), init.capabilities)
-        : open(base, null),
-    watchClient: (pid) => watchdog.watch(pid),
-    drained: stdio.drained,
-    onInputEnd: stdio.onInputEnd,
-    exit: (code) => {
-      protocolOut.end(() => process.exit(code));
-    },
+  await startSession({
+    input,
+    output: protocolOut,
+    flags,
     logger,
-    version: VERSION,
+    watchClient: (pid) => watchdog.watch(pid),
+    exit: (code) => protocolOut.end(() => process.exit(code)),
   });
 }
 
