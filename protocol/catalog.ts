@@ -1,4 +1,4 @@
-// The catalog file format (SPEC §5): which modules exist and which milestones they unlock.
+// The catalog file format (docs/protocol.md §9): which modules exist and which milestones they unlock.
 import { z } from 'zod';
 import { MilestoneId, ModuleName } from './names.js';
 

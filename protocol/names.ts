@@ -1,7 +1,7 @@
 // Module-name and milestone-id shapes, shared by the wire schemas and the catalog schema.
 import { z } from 'zod';
 
-/** Canonical module name: `NN_name` (SPEC §5). */
+/** Canonical module name: `NN_name` (docs/protocol.md §4). */
 export const CANONICAL_MODULE = /^\d{2}_[a-z][a-z0-9_]{0,63}$/;
 /** A bare module number (`1`, `01`), resolved through the catalog's module list. */
 export const BARE_MODULE_NUMBER = /^\d{1,2}$/;

@@ -27,7 +27,7 @@ export interface StoreCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The progress file (SPEC §4): reads never write; changes are locked, re-read, atomic. */
+/** The progress file (docs/protocol.md §8): reads never write; changes are locked, re-read, atomic. */
 export interface ProgressStore {
   readonly path: string;
   /** Throws MilestoneError('progress-file-corrupt') when the file does not parse. */

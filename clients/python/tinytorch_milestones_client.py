@@ -9,7 +9,7 @@ spawned ``--stdio`` sidecar (always with ``TINYTORCH_MILESTONES_DAEMON=0``):
     client.on('milestones/unlocked', print)     # notifications, delivered on the reader thread
     client.request('milestones/checkExport', {'module': '01_tensor'})
 
-The sidecar is found as SPEC section 6 says: ``TINYTORCH_MILESTONES_CMD`` (split as a shell would),
+The sidecar is found as clients/README.md says: ``TINYTORCH_MILESTONES_CMD`` (split as a shell would),
 then ``tinytorch-milestones`` on ``PATH``, then ``node <this checkout>/bin/tinytorch-milestones.js``.
 ``--stdio`` is appended to the command; ``daemon`` starts the daemon with the same command. A command that
 is not a tinytorch-milestones build (no ``dist/build-id`` beside its bin) is always spawned.
@@ -90,7 +90,7 @@ class RequestTimeout(SidecarError, TimeoutError):
 
 
 class RpcError(SidecarError):
-    """An error answer. Match on ``kind`` (SPEC section 3, ``data.kind``), never on the message."""
+    """An error answer. Match on ``kind`` (docs/protocol.md section 7, ``data.kind``), never on the message."""
 
     def __init__(self, code, message, data=None):
         super().__init__(message)

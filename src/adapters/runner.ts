@@ -1,4 +1,4 @@
-// The Runner adapter: verifies a milestone by running its pytest test or its scripts in the workspace (SPEC §5).
+// The Runner adapter: verifies a milestone by running its pytest test or its scripts in the workspace (docs/protocol.md §6).
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve, sep } from 'node:path';

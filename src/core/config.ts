@@ -1,4 +1,4 @@
-// Settings resolution, pure: initializationOptions, then flags, then environment, then defaults (SPEC §2).
+// Settings resolution, pure: initializationOptions, then flags, then environment, then defaults (docs/protocol.md §3; the README's Configuration).
 import type { InitializationOptions, Popups } from '../../protocol/index.js';
 
 export interface Config {

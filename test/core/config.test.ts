@@ -1,4 +1,4 @@
-// Settings resolution: initializationOptions, then flags, then environment, then defaults (SPEC §2).
+// Settings resolution: initializationOptions, then flags, then environment, then defaults (docs/protocol.md §3; the README's Configuration).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_RUN_TIMEOUT_MS, resolveConfig, runTimeoutFor, type ConfigSources } from '../../src/core/config.js';
