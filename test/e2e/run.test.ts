@@ -137,16 +137,18 @@ test('unknown, locked, already running and workspace-less runs are refused with 
   assert.is(noWorkspace.error?.data?.kind, 'no-workspace');
 });
 
-test('a hung run with timeoutMs 2000 is answered within 5 s and leaves no descendant', async () => {
+test('a hung run is answered soon after its time limit and leaves no descendant', async () => {
   const sidecar = start();
   const started = Date.now();
-  const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs: 2000 });
+  // The limit must outlast pytest's start-up and the grandchild's spawn, which a loaded machine slows down.
+  const timeoutMs = scaled(2000);
+  const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs });
   const pid = await grandchildPid();
   const result = RunRequest.result.parse((await sidecar.response(id, 5000)).result);
-  assert.ok(Date.now() - started < scaled(5000));
+  assert.ok(Date.now() - started < timeoutMs + scaled(3000));
   assert.is(result.passed, false);
   assert.ok(result.signal !== null || result.exitCode !== 0);
-  assert.match(result.text, 'did not finish within 2 s');
+  assert.match(result.text, 'did not finish within');
   assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived the timeout`);
 });
 
