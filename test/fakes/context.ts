@@ -40,7 +40,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
     catalog: 'seed',
     python: 'python3',
     runTimeoutMs: DEFAULT_RUN_TIMEOUT_MS,
-    popups: 'notification',
+    popups: 'auto',
     ...options.config,
   };
   return {
@@ -50,7 +50,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
     notifier,
     // The real announcer (pure logic over the notifier); the client knows the progress it started with, as in services.ts.
     announcer: createAnnouncer(catalog, notifier, options.progress ?? EMPTY_PROGRESS),
-    scanWorkspace: async () => options.scan ?? { modules: [], problems: [] },
+    scanWorkspace: async () => options.scan ?? { modules: [], completedMilestones: [], problems: [] },
     runner: async () => fakeRunner,
     fakeRunner,
     runsInProgress: new Set(),

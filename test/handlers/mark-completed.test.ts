@@ -44,7 +44,7 @@ test('reset un-completes a module and re-locks what needs it; unlocking it again
 });
 
 test('rescan records what the workspace shows, logs its problems, and announces unlocks with cause rescan', async () => {
-  const context = fakeContext({ scan: { modules: ['00_setup', '01_tensor', '02_autograd'], problems: ["tito's progress file was not read"] } });
+  const context = fakeContext({ scan: { modules: ['00_setup', '01_tensor', '02_autograd'], completedMilestones: [], problems: ["tito's progress file was not read"] } });
   const result = await rescan({}, context, signal);
   assert.equal(result.recorded, ['00_setup', '01_tensor', '02_autograd']);
   assert.equal(result.newlyUnlocked, ['perceptron']);
