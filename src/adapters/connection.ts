@@ -2,7 +2,6 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   createMessageConnection,
-  StreamMessageWriter,
   type Message,
   type MessageConnection,
   type MessageWriter,
@@ -17,6 +16,7 @@ import {
 } from '../../protocol/index.js';
 import type { Logger, Notifier } from '../ports.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
+import { FramedMessageWriter } from './framed-writer.js';
 
 export interface StdioConnection {
   readonly connection: MessageConnection;
@@ -31,7 +31,7 @@ type Id = string | number;
 
 export function createStdioConnection(options: { input: Readable; output: Writable; logger: Logger }): StdioConnection {
   const { logger } = options;
-  const inner = new StreamMessageWriter(options.output, 'utf-8');
+  const inner = new FramedMessageWriter(options.output);
   /** Requests received and not yet answered, by id (a client may reuse an id). */
   const owed = new Map<Id, number>();
   let waiters: Array<() => void> = [];

@@ -1,6 +1,6 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, type Stats } from 'node:fs';
+import { constants, existsSync, statSync, type Stats } from 'node:fs';
 import { access, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,15 +19,19 @@ const REREAD_DELAYS_MS = [10, 25, 65];
  */
 const SETTLED_MS = 100n;
 
-/** What identifies one version of a file: a write in place changes size, mtime or ctime; an atomic write, the inode. */
-async function fileVersion(path: string): Promise<{ key: string; settled: boolean } | null> {
+/**
+ * What identifies one version of a file: a write in place changes size, mtime or ctime; an atomic write, the inode.
+ * Synchronous on purpose: one stat of a local file takes microseconds, where a trip through libuv's thread pool
+ * costs more than the whole warm request.
+ */
+function fileVersion(path: string): { key: string; settled: boolean } | 'missing' | null {
   try {
-    const info = await stat(path, { bigint: true });
+    const info = statSync(path, { bigint: true });
     const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
     return { key, settled: BigInt(Date.now()) * 1_000_000n - newest > SETTLED_MS * 1_000_000n };
-  } catch {
-    return null; // missing or unreadable: the read below says which
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : null; // unreadable: the read below says why
   }
 }
 
@@ -239,7 +243,8 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
 
   async function readProgress(): Promise<Progress> {
     // The version is taken before reading: a change made meanwhile gives another key next time, never a stale hit.
-    const version = await fileVersion(path);
+    const version = fileVersion(path);
+    if (version === 'missing') return EMPTY_PROGRESS;
     if (version && cached?.key === version.key) return cached.progress;
     const progress = await readProgressFile();
     cached = version?.settled ? { key: version.key, progress } : null;

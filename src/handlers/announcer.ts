@@ -11,8 +11,8 @@ export function createAnnouncer(catalog: ActiveCatalog, notifier: Notifier, base
   let lastSeen = baseline;
   return {
     observe(progress: Progress, cause: UnlockCause) {
-      if (lastSeen === null) {
-        lastSeen = progress;
+      if (lastSeen === null || progress === lastSeen) {
+        lastSeen = progress; // the same version of the file (the store's cache) holds nothing new
         return;
       }
       const { unlocked, completed } = transitions(catalog, lastSeen, progress);

@@ -4,10 +4,22 @@ import { catalogLabel } from '../core/catalog.js';
 import { progressText } from '../core/messages.js';
 import { progressView } from '../core/rules.js';
 import type { Handler } from './handler.js';
+import type { ActiveCatalog } from '../core/catalog.js';
+import type { Progress } from '../core/progress.js';
+import type { ProgressResult } from '../../protocol/index.js';
+
+/** The answer for one version of the progress (the store hands out the same object while the file is unchanged). */
+const answers = new WeakMap<ActiveCatalog, WeakMap<Progress, ProgressResult>>();
 
 export const progress: Handler<typeof ProgressRequest> = async (_params, context) => {
   const current = await context.store.read();
   context.announcer.observe(current, 'external');
-  const view = progressView(context.catalog, current);
-  return { catalog: catalogLabel(context.catalog), ...view, text: progressText(view) };
+  let byProgress = answers.get(context.catalog);
+  if (!byProgress) answers.set(context.catalog, (byProgress = new WeakMap()));
+  let answer = byProgress.get(current);
+  if (!answer) {
+    const view = progressView(context.catalog, current);
+    byProgress.set(current, (answer = { catalog: catalogLabel(context.catalog), ...view, text: progressText(view) }));
+  }
+  return answer;
 };
