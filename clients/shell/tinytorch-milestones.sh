@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tinytorch-milestones.sh: a JSON-RPC client of the tinytorch-milestones sidecar, in bash and coreutils only.
 #
-# Usage: tinytorch-milestones.sh progress|list|check-export MODULE|run ID|watch [--json]
+# Usage: tinytorch-milestones.sh progress|list|check-export MODULE|run ID|watch [--json|--notify]
+#
+# watch --notify shows each unlock and completion as a desktop notification: notify-send (Linux), osascript
+# (macOS), else a plain line.
 #
 # The sidecar is found as TINYTORCH_MILESTONES_CMD (split as a shell would), then tinytorch-milestones on
 # PATH, then node with this checkout's bin/tinytorch-milestones.js; `--stdio` is appended.
@@ -11,7 +14,7 @@ set -u
 export LC_ALL=C
 
 PROGRAM=tinytorch-milestones.sh
-USAGE="usage: $PROGRAM progress|list|check-export MODULE|run ID|watch [--json]"
+USAGE="usage: $PROGRAM progress|list|check-export MODULE|run ID|watch [--json|--notify]"
 REQUEST_TIMEOUT=${TINYTORCH_MILESTONES_TIMEOUT:-60}
 
 # The sidecar: its pid, the fds we write to and read from, and the file that holds its stderr.
@@ -464,6 +467,39 @@ cmd_run() {
     [[ ${passed:-false} == true ]]
 }
 
+# desktop_notify TITLE BODY: a desktop notification; returns 1 when there is no notifier or it failed.
+desktop_notify() {
+    local title=$1 body=$2
+    if command -v notify-send >/dev/null 2>&1; then
+        notify-send --app-name=TinyTorch -- "$title" "$body" 2>/dev/null
+    elif command -v osascript >/dev/null 2>&1; then
+        osascript -e 'on run argv' -e 'display notification (item 2 of argv) with title (item 1 of argv)' -e 'end run' \
+            "$title" "$body" >/dev/null 2>&1
+    else
+        return 1
+    fi
+}
+
+# notify_milestone PARAMS: an unlock or completion as a desktop notification: its message's first line is the
+# title, the rest the body. Without a working notifier: a plain line, and once a hint on stderr.
+NOTIFY_HINTED=
+notify_milestone() {
+    local params=$1 message name title body
+    json_get_string "$params" message || return 0
+    message=$REPLY
+    json_get_string "$params" name && name=$REPLY || name=
+    title=${message%%$'\n'*}
+    body=${message#"$title"}
+    body=${body#$'\n'}
+    body=${body#$'\n'}
+    desktop_notify "$title" "$body" && return 0
+    say "$title ${name:-$body}"
+    if [[ -z $NOTIFY_HINTED ]]; then
+        NOTIFY_HINTED=1
+        err "no desktop notifier worked (notify-send on Linux: apt install libnotify-bin; osascript on macOS); printing here instead"
+    fi
+}
+
 cmd_watch() {
     start_sidecar
     trap 'stop_sidecar; exit 0' INT TERM
@@ -477,11 +513,22 @@ cmd_watch() {
         ((status != 0)) && sidecar_gone
         [[ $FRAME == '{'* ]] || continue
         json_get "$FRAME" method || continue
+        method=$REPLY
         if json_get "$FRAME" id; then
             answer_server_request "$REPLY"
             continue
         fi
-        say "$FRAME"
+        if [[ -z $NOTIFY ]]; then
+            say "$FRAME"
+            continue
+        fi
+        json_string "$method"
+        method=$REPLY
+        json_get "$FRAME" params || continue
+        case $method in
+            milestones/unlocked | milestones/completed) notify_milestone "$REPLY" ;;
+            window/logMessage) json_get_string "$REPLY" message && say "$REPLY" ;;
+        esac
     done
 }
 
@@ -489,10 +536,12 @@ main() {
     need_cmd mktemp
     need_cmd tail
     JSON_OUTPUT=
+    NOTIFY=
     local args=() arg
     for arg in "$@"; do
         case $arg in
             --json) JSON_OUTPUT=1 ;;
+            --notify) NOTIFY=1 ;;
             -h | --help)
                 say "$USAGE"
                 exit 0
@@ -502,6 +551,10 @@ main() {
     done
     set -- "${args[@]+"${args[@]}"}"
     local command=${1:-}
+    if [[ -n $NOTIFY && $command != watch ]]; then
+        err "--notify goes with watch; $USAGE"
+        exit 2
+    fi
     case "$command:$#" in
         progress:1) cmd_simple milestones/progress '{}' ;;
         list:1) cmd_simple milestones/list '{}' ;;

@@ -189,7 +189,7 @@ test('errors go to stderr with a non-zero exit', async () => {
 
   const usage = await run(['frobnicate']);
   assert.is(usage.code, 2);
-  assert.match(usage.stderr, /usage: tinytorch-milestones\.sh progress\|list\|check-export MODULE\|run ID\|watch \[--json\]/);
+  assert.match(usage.stderr, /usage: tinytorch-milestones\.sh progress\|list\|check-export MODULE\|run ID\|watch \[--json\|--notify\]/);
   assert.is((await run([])).code, 2);
 
   const missing = await run(['progress'], { TINYTORCH_MILESTONES_CMD: join(folder, 'no-such-sidecar') });
@@ -272,6 +272,64 @@ test('watch prints an unlock caused by another process, and SIGINT shuts the sid
 
 test('watch ends cleanly on SIGTERM too', async () => {
   await watchSeesAnExternalUnlock('SIGTERM');
+});
+
+/** A stand-in `notify-send` first on PATH: records each call's arguments (NUL-separated), then exits with `status`. */
+function standInNotifier(status: number): { env: Record<string, string>; calls: () => string[][] } {
+  const bin = join(folder, 'bin');
+  const record = join(folder, 'notify-calls');
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(record, { recursive: true });
+  writeFileSync(join(bin, 'notify-send'), `#!/bin/sh\nn=$(ls '${record}' | wc -l)\nprintf '%s\\0' "$@" > '${record}/call.'$n\nexit ${status}\n`, { mode: 0o755 });
+  return {
+    env: { PATH: `${bin}:${process.env.PATH}` },
+    calls: () =>
+      readdirSync(record)
+        .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]))
+        .map((name) => readFileSync(join(record, name), 'utf8').split('\0').slice(0, -1)),
+  };
+}
+
+async function markPerceptronCompleted(): Promise<void> {
+  const marked = await within(
+    new Promise<number | null>((resolve) => spawn(process.execPath, [BIN, 'mark-completed', 'perceptron'], { env: environment(), stdio: 'ignore' }).on('close', resolve)),
+    'mark-completed',
+  );
+  assert.is(marked, 0);
+}
+
+test('watch --notify: each unlock and completion is a desktop notification through notify-send, titled by its message', async () => {
+  const notifier = standInNotifier(0);
+  const watcher = start(['watch', '--notify'], notifier.env);
+  await until(() => /Watching/.test(watcher.output()), 'the watcher to start');
+  await unlockPerceptron();
+  await until(() => notifier.calls().length === 1, 'notify-send for the unlock');
+  assert.equal(notifier.calls()[0], ['--app-name=TinyTorch', '--', '🔓 MILESTONE UNLOCKED!', PERCEPTRON_MESSAGE.split('\n').slice(2).join('\n')]);
+  await markPerceptronCompleted();
+  await until(() => notifier.calls().length === 2, 'notify-send for the completion');
+  const [, , title, body] = notifier.calls()[1]!;
+  assert.is(title, '🏆 MILESTONE COMPLETED!');
+  assert.match(body!, /^1957 - The Perceptron\n/);
+  assert.not.match(watcher.output(), /MILESTONE/, 'shown on the desktop, not printed as well');
+  watcher.child.kill('SIGTERM');
+  const outcome = await within(watcher.done, 'watch --notify to end');
+  assert.is(outcome.code, 0, outcome.stderr);
+});
+
+test('watch --notify without a working notifier prints a plain line per milestone and the hint once', async () => {
+  const notifier = standInNotifier(1); // notify-send that fails, as it does without a D-Bus session
+  const watcher = start(['watch', '--notify'], notifier.env);
+  await until(() => /Watching/.test(watcher.output()), 'the watcher to start');
+  await unlockPerceptron();
+  await until(() => watcher.output().includes('🔓 MILESTONE UNLOCKED! 1957 - The Perceptron\n'), 'the plain unlock line');
+  await markPerceptronCompleted();
+  await until(() => watcher.output().includes('🏆 MILESTONE COMPLETED! 1957 - The Perceptron\n'), 'the plain completion line');
+  watcher.child.kill('SIGINT');
+  const outcome = await within(watcher.done, 'watch --notify to end');
+  assert.is(outcome.code, 0, outcome.stderr);
+  assert.is(outcome.stderr.match(/no desktop notifier worked/g)?.length, 1, outcome.stderr);
+  assert.is(notifier.calls().length, 2, 'it tried the notifier each time');
+  assert.is((await run(['progress', '--notify'])).code, 2, '--notify goes with watch only');
 });
 
 test('Ctrl-C in a terminal reaches the sidecar too: watch still ends with 0 and run with 130, leaving no temporary file', async () => {
