@@ -1,10 +1,10 @@
 // Headless Neovim 0.7 with the README's snippet: an export pops up, :Milestones shows progress, the sidecar leaves with 0.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isGoneWithin } from '../helpers/process.js';
+import { isAlive, isGoneWithin } from '../helpers/process.js';
 import { makeWorkspace, readmeSnippet, readReport, runEditor, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
 
 /** Wraps Neovim's own handlers (they still run) to record what the user is shown, then drives the snippet like a user. */
@@ -47,6 +47,9 @@ vim.cmd('filetype on')
 vim.cmd('edit ' .. vim.fn.fnameescape(os.getenv('TTM_PYTHON_FILE')))
 report('attached', tostring(milestones_client ~= nil or #vim.lsp.get_active_clients() > 0))
 wait('the Python file to reach the sidecar', 60000, function() return #vim.lsp.buf_get_clients(0) > 0 end)
+if os.getenv('TTM_MODE') == 'killed' then
+  wait('the test to kill this Neovim', 120000, function() return false end)
+end
 wait('an unlock pop-up (the test writes an export once the sidecar watches)', 90000, function() return shown > 0 end)
 vim.cmd('Milestones')
 wait('the answer to :Milestones', 30000, function()
@@ -94,6 +97,36 @@ test('Neovim 0.7 with the README snippet: the export pops up, :Milestones answer
   assert.equal(ws.progress().unlocked_milestones, [UNLOCKED_BY_EXPORT.id]);
   for (const pid of ws.sidecarPids()) assert.ok(await isGoneWithin(pid, 5000), `sidecar ${pid} still running`);
   console.log(`  ${version}: showMessage "${shown[0]!.split('\\n')[0]}", :Milestones printed the progress table, sidecar exit 0`);
+});
+
+test('killing Neovim (SIGKILL) ends the sidecar within 2 s', async () => {
+  const killed = makeWorkspace('neovim-killed');
+  try {
+    const script = join(killed.folder, 'driver.lua');
+    writeFileSync(script, driver(readmeSnippet('neovim-0.7')));
+    const env = { ...killed.env, TTM_REPORT: killed.reportFile, TTM_PYTHON_FILE: killed.pythonFile, TTM_MODE: 'killed' };
+    const child = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${script}`], { env, cwd: killed.workspace, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    for (let waited = 0; !readReport(killed.reportFile).ready; waited += 100) {
+      assert.ok(waited < 120_000, `the sidecar never watched: ${JSON.stringify(readReport(killed.reportFile))}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [pid] = killed.sidecarPids();
+    assert.ok(pid && isAlive(pid), 'the sidecar runs while Neovim does');
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(await isGoneWithin(pid, 2000), `sidecar ${pid} outlived Neovim by 2 s`);
+  } finally {
+    killed.cleanup();
+  }
+});
+
+test('the Neovim 0.8+ snippet compiles (Neovim here is 0.7: it is not run)', () => {
+  const out = execFileSync('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', 'lua local f, e = loadstring(os.getenv("TTM_SNIPPET")); io.stdout:write(f and "compiled" or e)', '-c', 'qall!'], {
+    env: { ...process.env, TTM_SNIPPET: readmeSnippet('neovim-0.8') },
+    encoding: 'utf8',
+  });
+  assert.is(out.trim(), 'compiled', out);
 });
 
 test.run();
