@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CompletedNotification, type MilestoneProgress, ProgressRequest, type ProgressResult, RescanRequest, RunOutputNotification, RunRequest, UnlockedNotification } from '../../protocol/index.js';
 import { DateStore, type Memento, mergeDates, readTitoDates } from '../../clients/vscode/src/core/dates.js';
+import { MilestonesModel } from '../../clients/vscode/src/core/model.js';
 import { layout, milestoneYear, renderTimeline } from '../../clients/vscode/src/core/timeline-html.js';
 import { METHODS } from '../../clients/vscode/src/core/wire.js';
 
@@ -116,6 +117,40 @@ test("dates: tito's .tito/milestones.json dates are read, ours win, and a bad fi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('model: refreshes asked for during a request fold into one more, and a re-locked milestone loses its dates', async () => {
+  const memento = new MemoryMemento();
+  const dates = new DateStore(memento, () => 'seed|default');
+  await dates.record('perceptron', 'completed', new Date('2026-01-05T00:00:00Z'));
+  const answers = [
+    progress([milestone('perceptron', '1957 - The Perceptron', 'completed')]),
+    progress([milestone('perceptron', '1957 - The Perceptron', 'locked', ['01_tensor', '02_autograd'])]),
+  ];
+  let calls = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const model = new MilestonesModel(
+    async () => {
+      const answer = answers[Math.min(calls, answers.length - 1)];
+      calls++;
+      if (calls === 1) await gate;
+      return answer as ProgressResult;
+    },
+    dates,
+    async () => ({}),
+  );
+  const seen: string[] = [];
+  model.onDidChange((snapshot) => seen.push(snapshot.progress.milestones[0]?.status ?? '?'));
+  const first = model.refresh();
+  void model.refresh();
+  void model.refresh();
+  release();
+  await first;
+  assert.is(calls, 2, 'three refreshes, two requests');
+  assert.equal(seen, ['completed', 'locked']);
+  assert.equal(model.snapshot?.dates, {}, 'the reset milestone shows no stale date');
+  assert.equal(dates.all(), {});
 });
 
 test.run();

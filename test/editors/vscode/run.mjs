@@ -4,7 +4,7 @@
 //    "Run verification" runs the demo workspace's real pytest, and the Milestones view and the timeline show the
 //    milestone completed. A screenshot of each step is saved under the folder printed at the start.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -220,7 +220,41 @@ async function driveUi(browser, base, ui, shots) {
   check(/^completed /.test(date ?? ''), `the timeline shows its date ("${date}")`);
   check((await frame.locator('g.milestone[data-status="locked"]').count()) === 4, 'the four other milestones are drawn locked');
   await shot('06-timeline.png');
+  await killEditor(ui);
   await page.close();
+}
+
+/** Killing the editor ends the sidecar: SIGKILL the extension host that started it (its --clientProcessId). */
+async function killEditor(ui) {
+  const sidecars = leftovers([join(dirname(ui.folder), '..', 'extensions')]).filter((line) => line.includes('server/cli.js') && line.includes('--stdio'));
+  const sidecar = Number(sidecars[0]?.split(' ')[0]);
+  if (!sidecar) return check(false, `the installed extension's sidecar is running (found: ${sidecars.join('; ') || 'none'})`);
+  const host = parentOf(sidecar);
+  const clientPid = /--clientProcessId[= ](\d+)/.exec(sidecars[0])?.[1];
+  check(String(host) === clientPid, `the sidecar was given its extension host as --clientProcessId (${clientPid}, parent ${host})`);
+  const killed = Date.now();
+  process.kill(host, 'SIGKILL');
+  await waitFor('the sidecar to exit after its extension host was killed', 30_000, async () => !alive(sidecar));
+  say(`the sidecar exited ${Date.now() - killed} ms after its extension host was killed`);
+  check(true, 'killing the editor (its extension host) ends the sidecar');
+}
+
+function parentOf(pid) {
+  return Number(readFileSyncSafe(`/proc/${pid}/stat`).replace(/^.*\) /s, '').split(' ')[1]);
+}
+
+/** Alive and not a zombie (a container's pid 1 may not reap the orphans it inherits). */
+function alive(pid) {
+  const stat = readFileSyncSafe(`/proc/${pid}/stat`);
+  return stat !== '' && stat.replace(/^.*\) /s, '')[0] !== 'Z';
+}
+
+function readFileSyncSafe(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function newPage(browser) {
