@@ -24,7 +24,7 @@ export function createClient(context: vscode.ExtensionContext, folder: vscode.Wo
   const config = () => vscode.workspace.getConfiguration(CLIENT_ID, folder?.uri);
   const node = config().get<string>('node')?.trim();
   const run = {
-    module: context.asAbsolutePath(join('server', 'cli.js')),
+    module: context.asAbsolutePath(join('server', 'bin', 'tinytorch-milestones.js')),
     transport: TransportKind.stdio,
     runtime: node || undefined,
     options: { cwd: folder?.uri.fsPath },
