@@ -195,7 +195,7 @@ let minimalServer: Promise<string> | null = null;
 
 /** The baseline server: vscode-jsonrpc answering milestones/progress with a constant, bundled as our sidecar is. */
 export function buildMinimalServer(): Promise<string> {
-  return (minimalServer ??= (async () => {
+  minimalServer ??= (async () => {
     const { build } = await import('esbuild');
     const outfile = join(tempDir('minimal'), 'minimal-server.mjs');
     await build({
@@ -209,7 +209,8 @@ export function buildMinimalServer(): Promise<string> {
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
     return outfile;
-  })());
+  })();
+  return minimalServer;
 }
 
 export const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');

@@ -37,7 +37,10 @@ export const Verify = z
     };
     // A node id's file part is a path; what follows `::` (a test name, parameters) may hold any printable text.
     if ('pytest' in verify) refuse(['pytest'], workspacePathProblem(verify.pytest.split('::')[0]!, PYTEST_EXAMPLE, verify.pytest));
-    else verify.scripts.forEach((script, index) => refuse(['scripts', index], workspacePathProblem(script, SCRIPT_EXAMPLE)));
+    else
+      verify.scripts.forEach((script, index) => {
+        refuse(['scripts', index], workspacePathProblem(script, SCRIPT_EXAMPLE));
+      });
   });
 
 export const CatalogModule = z.object({

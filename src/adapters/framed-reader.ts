@@ -171,16 +171,21 @@ export class FramedMessageReader extends AbstractMessageReader {
           this.options.onProblem({ kind: 'skipped-bytes', bytes: body.length });
           return;
         }
-        return this.callback?.(message as Message);
+        this.callback?.(message as Message);
+        return;
       }
       if (!validId) {
         this.options.onProblem({ kind: 'invalid-request', id: null, detail: 'a request id must be a string or a number' });
         return;
       }
       this.options.onRequest(id);
-      return this.callback?.(message as Message);
+      this.callback?.(message as Message);
+      return;
     }
-    if (validId && ('result' in candidate || 'error' in candidate)) return this.callback?.(message as Message);
+    if (validId && ('result' in candidate || 'error' in candidate)) {
+      this.callback?.(message as Message);
+      return;
+    }
     this.options.onProblem({ kind: 'invalid-request', id: validId ? id : null, detail: 'a message needs a "method" string' });
   }
 }

@@ -114,8 +114,8 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
   const verify = job.milestone.verify;
   if ('pytest' in verify) {
     const node = verify.pytest;
-    const escape = outsideWorkspace(job.workspace, node.split('::')[0]!);
-    if (escape) return refused(escape);
+    const outside = outsideWorkspace(job.workspace, node.split('::')[0]!);
+    if (outside) return refused(outside);
     const dir = pytestPluginDir();
     if (dir === null) return refused({ kind: 'plugin-missing', looked: PLUGIN_DIRS.map((relative) => fileURLToPath(new URL(relative, import.meta.url))) });
     const args = ['-m', 'pytest', node, '-v', '--tb=short', '-p', OUTCOME_PLUGIN_MODULE];
@@ -151,8 +151,8 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
   }
 
   for (const script of verify.scripts) {
-    const escape = outsideWorkspace(job.workspace, script);
-    if (escape) return refused(escape);
+    const outside = outsideWorkspace(job.workspace, script);
+    if (outside) return refused(outside);
   }
   let last: ChildResult | null = null;
   for (const script of verify.scripts) {

@@ -28,6 +28,7 @@ function fileVersion(path: string): { key: string; settled: boolean } | 'missing
   try {
     const info = statSync(path, { bigint: true });
     const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+    // biome-ignore lint/complexity/useMathMinMax: these are bigints, which Math.max does not take.
     const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
     return { key, settled: BigInt(Date.now()) * 1_000_000n - newest > SETTLED_MS * 1_000_000n };
   } catch (error) {

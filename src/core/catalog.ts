@@ -67,6 +67,9 @@ const activeBuiltins = new Map<BuiltinCatalogName, ActiveCatalog>();
  */
 export function builtinCatalog(name: BuiltinCatalogName): ActiveCatalog {
   let active = activeBuiltins.get(name);
-  if (!active) activeBuiltins.set(name, (active = activate(BUILTIN_CATALOGS[name] as Catalog, `${BUILTIN_PREFIX}${name}`)));
+  if (!active) {
+    active = activate(BUILTIN_CATALOGS[name] as Catalog, `${BUILTIN_PREFIX}${name}`);
+    activeBuiltins.set(name, active);
+  }
   return active;
 }

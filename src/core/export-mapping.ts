@@ -33,7 +33,7 @@ export function relativeTo(folder: string, path: string): string | null {
 export function isExportCandidate(relativePath: string): boolean {
   const parts = segments(relativePath);
   const name = parts.at(-1);
-  if (!name || !name.endsWith('.py') || name === '.py') return false;
+  if (!name?.endsWith('.py') || name === '.py') return false;
   if (NOT_MODULES.has(name) || name.startsWith('.') || name.startsWith('#')) return false;
   return parts.slice(0, -1).every(isWatchedFolder);
 }

@@ -8,9 +8,11 @@ import { DAEMON_STATUS, DAEMON_STOP, type DaemonStatus } from './control-methods
 import { type DaemonAddress, ensurePrivateFolder } from './paths.js';
 
 /** What a connection becomes: a full session over the socket; `close` ends it (and its runs) as end of input would. */
-export interface SessionStarter {
-  (streams: { input: PassThrough; output: Socket }): { end(): void; closed: Promise<void>; onRequest(method: string, handler: () => unknown): void };
-}
+export type SessionStarter = (streams: { input: PassThrough; output: Socket }) => {
+  end(): void;
+  closed: Promise<void>;
+  onRequest(method: string, handler: () => unknown): void;
+};
 
 export interface DaemonOptions {
   readonly address: DaemonAddress;

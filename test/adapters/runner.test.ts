@@ -292,7 +292,7 @@ test('a script or test that resolves outside the workspace is refused and never 
     const cases: Array<[CatalogMilestone['verify'], string]> = [
       [{ scripts: ['scripts/second.py', 'scripts/escape.py'] }, 'scripts/escape.py'],
       [{ scripts: [join(outside, 'evil.py')] }, join(outside, 'evil.py')],
-      [{ scripts: ['../' + outside.split('/').pop() + '/evil.py'] }, '../' + outside.split('/').pop() + '/evil.py'],
+      [{ scripts: [`../${outside.split('/').pop()}/evil.py`] }, `../${outside.split('/').pop()}/evil.py`],
       [{ pytest: 'tests/elsewhere/test_evil.py::test_evil' }, 'tests/elsewhere/test_evil.py'],
     ];
     for (const [verify, path] of cases) {
@@ -382,7 +382,7 @@ test('scripts run in order, their output streamed as whole lines in order', asyn
   const { outcome, chunks } = await run({ scripts: ['scripts/count.py', 'scripts/second.py'] });
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode], [true, 'passed', 0]);
   assert.is(outcome.detail, 'All 2 scripts exited with code 0.');
-  const expected = Array.from({ length: 200 }, (_, index) => `line ${index + 1}\n`).join('') + 'no newline at the end' + 'second script ran\n';
+  const expected = [...Array.from({ length: 200 }, (_, index) => `line ${index + 1}\n`), 'no newline at the end', 'second script ran\n'].join('');
   assert.is(text(chunks, 'stdout'), expected);
   assert.is(text(chunks, 'stderr'), 'a warning\n');
   const partial = chunks.filter((chunk) => !chunk.text.endsWith('\n'));

@@ -147,7 +147,8 @@ export function readReport(path: string): Record<string, string[]> {
   for (const line of text.split('\n')) {
     const at = line.indexOf('=');
     if (at <= 0) continue;
-    (report[line.slice(0, at)] ??= []).push(line.slice(at + 1));
+    const key = line.slice(0, at);
+    report[key] = [...(report[key] ?? []), line.slice(at + 1)];
   }
   return report;
 }
