@@ -13,6 +13,12 @@
 set -u
 export LC_ALL=C
 
+# coproc, {fd} redirections and mapfile need bash 4; macOS ships bash 3.2. Checked before any of them is parsed.
+if ((BASH_VERSINFO[0] < 4)); then
+    printf '%s\n' "tinytorch-milestones.sh: needs bash 4 or newer and this is bash $BASH_VERSION; on macOS, install one with \`brew install bash\` and run this script with it." >&2
+    exit 1
+fi
+
 PROGRAM=tinytorch-milestones.sh
 USAGE="usage: $PROGRAM progress|list|check-export MODULE|run ID|watch [--json|--notify]"
 REQUEST_TIMEOUT=${TINYTORCH_MILESTONES_TIMEOUT:-60}
@@ -149,6 +155,7 @@ utf8() {
     fi
     ((cp == 0)) && return 0 # a NUL cannot live in a bash string
     local bytes
+    # shellcheck disable=SC2059 # the format is the escapes built above, on purpose
     printf -v bytes "$format"
     DECODED+=$bytes
 }
@@ -239,18 +246,20 @@ start_sidecar() {
     coproc MILESTONES_SIDECAR { exec "${SIDECAR_CMD[@]}" --stdio 2>"$STDERR_FILE"; }
     # Our own copies of its pid and pipe ends: bash unsets the coproc's variables when it exits.
     SIDECAR_PID=$MILESTONES_SIDECAR_PID
+    # shellcheck disable=SC2261 # two {fd} duplications, not two redirections of one stream
     exec {TO_SIDECAR}>&"${MILESTONES_SIDECAR[1]}" {FROM_SIDECAR}<&"${MILESTONES_SIDECAR[0]}"
+    # shellcheck disable=SC1083 # {array[n]}>&- closes the fd held in the coproc's array (bash 4.3+)
     exec {MILESTONES_SIDECAR[1]}>&- {MILESTONES_SIDECAR[0]}<&-
 }
 
 # send JSON: writes one frame; Content-Length counts bytes (LC_ALL=C).
 send() {
-    printf 'Content-Length: %d\r\n\r\n%s' "${#1}" "$1" >&"$TO_SIDECAR" 2>/dev/null
+    printf 'Content-Length: %d\r\n\r\n%s' "${#1}" "$1" 1>&"$TO_SIDECAR" 2>/dev/null
 }
 
 # read_frame [TIMEOUT]: reads the next frame into FRAME, skipping bytes that are not a header. Fails at end of input.
 read_frame() {
-    local timeout=${1:-} line length= options=()
+    local timeout=${1:-} line length='' options=()
     [[ -n $timeout ]] && options=(-t "$timeout")
     while true; do
         IFS= read -r "${options[@]}" line <&"$FROM_SIDECAR" || return
@@ -284,7 +293,7 @@ sidecar_gone() {
     err "the milestone sidecar (${SIDECAR_CMD[*]}) stopped${status:+ with exit status $status}"
     if [[ -s $STDERR_FILE ]]; then
         # The line naming the error (a Node stack trace ends far below it), then the last lines.
-        local lines=() line telling= i
+        local lines=() line telling='' i
         mapfile -t lines < <(tail -n 200 -- "$STDERR_FILE")
         for line in "${lines[@]}"; do
             [[ $line == *Error* && ! $line =~ ^[[:space:]]+at[[:space:]] ]] && telling=$line
@@ -319,9 +328,9 @@ on_notification() {
 }
 
 # request METHOD PARAMS [TIMEOUT]: sends a request and waits for its answer; sets RESULT (raw JSON) or
-# ERROR_MESSAGE/ERROR_CODE/ERROR_KIND and returns 1 on an error answer.
+# ERROR_MESSAGE and returns 1 on an error answer.
 request() {
-    local method=$1 params=$2 timeout=${3:-} id=$NEXT_ID message_id message_method params_json
+    local method=$1 params=$2 timeout=${3:-} id=$NEXT_ID message_id message_method
     NEXT_ID=$((NEXT_ID + 1))
     send "{\"jsonrpc\":\"2.0\",\"id\":$id,\"method\":\"$method\",\"params\":$params}" || sidecar_gone
     local status
@@ -352,13 +361,7 @@ request() {
         if json_get "$FRAME" error && [[ $REPLY != null ]]; then
             local error=$REPLY
             ERROR_MESSAGE=$method\ failed
-            ERROR_CODE=
-            ERROR_KIND=
             json_get_string "$error" message && ERROR_MESSAGE=$REPLY
-            json_get "$error" code && ERROR_CODE=$REPLY
-            if json_get "$error" data && json_get_string "$REPLY" kind; then
-                ERROR_KIND=$REPLY
-            fi
             return 1
         fi
         json_get "$FRAME" result || RESULT=null
@@ -375,7 +378,6 @@ initialize() {
         err "initialize: $ERROR_MESSAGE"
         exit 1
     fi
-    INIT_RESULT=$RESULT
     local version=
     if json_get "$RESULT" capabilities && json_get "$REPLY" experimental && json_get "$REPLY" milestones &&
         json_get "$REPLY" protocolVersion; then
