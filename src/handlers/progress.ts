@@ -15,11 +15,15 @@ export const progress: Handler<typeof ProgressRequest> = async (_params, context
   const current = await context.store.read();
   context.announcer.observe(current, 'external');
   let byProgress = answers.get(context.catalog);
-  if (!byProgress) answers.set(context.catalog, (byProgress = new WeakMap()));
+  if (!byProgress) {
+    byProgress = new WeakMap();
+    answers.set(context.catalog, byProgress);
+  }
   let answer = byProgress.get(current);
   if (!answer) {
     const view = progressView(context.catalog, current);
-    byProgress.set(current, (answer = { catalog: catalogLabel(context.catalog), ...view, text: progressText(view) }));
+    answer = { catalog: catalogLabel(context.catalog), ...view, text: progressText(view) };
+    byProgress.set(current, answer);
   }
   return answer;
 };
