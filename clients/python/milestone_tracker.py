@@ -33,6 +33,8 @@ __all__ = [
 
 EMPTY_PROGRESS_KEYS = ('completed_modules', 'unlocked_milestones', 'completed_milestones')
 NOTE_PREFIX = 'Milestones unavailable: '
+# The sidecar's run text: the verdict, then this heading and the last lines of output.
+LAST_OUTPUT_HEADING = '\n\nLast output:\n'
 
 
 # ---- the catalog, read from the sidecar on first access (importing this module starts nothing) ----
@@ -352,10 +354,12 @@ class MilestoneTracker:
                 result = self._request('milestones/run', params, timeout=None)
         finally:
             unsubscribe()
+        # The output was streamed as it came: the verdict without repeating its last lines.
+        verdict = result['text'].split(LAST_OUTPUT_HEADING)[0]
         if console is not None:
-            _print_panel(console, result['text'], style='green' if result['passed'] else 'red')
+            _print_panel(console, verdict, style='green' if result['passed'] else 'red')
         else:
-            _say(result['text'])
+            _say(verdict)
         return {
             'id': result['id'],
             'passed': result['passed'],

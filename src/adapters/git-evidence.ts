@@ -1,7 +1,8 @@
 // Evidence of work in a git work tree (SPEC §9): an exported file counts only when git cannot explain its content.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+// Synchronous reads: a few small local files, faster than a trip through libuv's thread pool on a busy machine.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseIndex, type IndexEntry } from './git-index.js';
 
@@ -24,21 +25,29 @@ interface Repository {
 const INDEX_LOCK_WAIT_MS = 30_000;
 const INDEX_LOCK_POLL_MS = 20;
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+const readText = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+const statOf = (path: string) => statSync(path, { throwIfNoEntry: false });
+
 /** The work tree that holds `folder`: the nearest `.git` folder, or a `.git` file (`gitdir: …`, a worktree). */
-async function findRepository(folder: string): Promise<Repository | null> {
+function findRepository(folder: string): Repository | null {
   let current = resolve(folder);
   for (;;) {
     const dotGit = join(current, '.git');
-    const info = await stat(dotGit).catch(() => null);
+    const info = statOf(dotGit);
     if (info?.isDirectory()) return { workTree: current, gitDir: dotGit, commonDir: dotGit };
     if (info?.isFile()) {
-      const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(dotGit, 'utf8').catch(() => ''))?.[1]?.trim();
+      const pointer = /^gitdir:\s*(.+)$/m.exec(readText(dotGit))?.[1]?.trim();
       if (pointer) {
         const gitDir = resolve(current, pointer);
-        const common = (await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => '')).trim();
+        const common = readText(join(gitDir, 'commondir')).trim();
         return { workTree: current, gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
       }
     }
@@ -55,16 +64,16 @@ function runGit(repository: Repository, args: readonly string[]): Promise<Buffer
 }
 
 /** The commit HEAD names, read from the ref files (no git process); null when it cannot be told that way. */
-async function headCommit(repository: Repository): Promise<string | null> {
-  const head = (await readFile(join(repository.gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+function headCommit(repository: Repository): string | null {
+  const head = readText(join(repository.gitDir, 'HEAD')).trim();
   if (/^[0-9a-f]{40,64}$/.test(head)) return head;
   const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
   if (!ref) return null;
   for (const base of [repository.gitDir, repository.commonDir]) {
-    const loose = (await readFile(join(base, ref), 'utf8').catch(() => '')).trim();
+    const loose = readText(join(base, ref)).trim();
     if (/^[0-9a-f]{40,64}$/.test(loose)) return loose;
   }
-  const packed = await readFile(join(repository.commonDir, 'packed-refs'), 'utf8').catch(() => '');
+  const packed = readText(join(repository.commonDir, 'packed-refs'));
   for (const line of packed.split('\n')) {
     const [id, name] = line.split(' ');
     if (name === ref && id && /^[0-9a-f]{40,64}$/.test(id)) return id;
@@ -113,9 +122,9 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
   let index: { key: string; entries: Map<string, IndexEntry> } | null = null;
   let head: { commit: string; blobs: Promise<Map<string, string> | null> } | null = null;
 
-  async function repositoryFor(path: string): Promise<Repository | null> {
+  function repositoryFor(path: string): Repository | null {
     if (repository && !relative(repository.workTree, path).startsWith('..')) return repository;
-    repository = await findRepository(dirname(path));
+    repository = findRepository(dirname(path));
     index = null;
     head = null;
     return repository;
@@ -125,17 +134,23 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
   async function waitForIndexLock(repo: Repository): Promise<void> {
     const lock = join(repo.gitDir, 'index.lock');
     const deadline = Date.now() + INDEX_LOCK_WAIT_MS;
-    while (Date.now() < deadline && (await exists(lock))) await sleep(INDEX_LOCK_POLL_MS);
+    while (Date.now() < deadline && existsSync(lock)) await sleep(INDEX_LOCK_POLL_MS);
   }
 
   async function indexEntries(repo: Repository): Promise<Map<string, IndexEntry> | null> {
     const file = join(repo.gitDir, 'index');
-    const info = await stat(file).catch(() => null);
+    const info = statOf(file);
     if (!info) return new Map(); // a repository with nothing added yet tracks nothing
     const key = `${info.size}:${info.mtimeMs}:${info.ino}:${info.ctimeMs}`;
     if (index?.key === key) return index.entries;
     stats.indexReads++;
-    const parsed = parseIndex(await readFile(file));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return null;
+    }
+    const parsed = parseIndex(bytes);
     let entries: Map<string, IndexEntry> | null = parsed.ok ? parsed.entries : null;
     if (!entries) {
       stats.gitProcesses++;
@@ -147,7 +162,7 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
   }
 
   async function headBlobs(repo: Repository): Promise<Map<string, string> | null> {
-    const commit = await headCommit(repo);
+    const commit = headCommit(repo);
     if (!commit) return null;
     if (head?.commit !== commit) {
       stats.gitProcesses++;
@@ -160,7 +175,7 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
     stats,
     async isWork(target) {
       const path = resolve(target);
-      const repo = await repositoryFor(path);
+      const repo = repositoryFor(path);
       if (!repo) return true; // no git: every export counts (the rule without version control)
       const inTree = relative(repo.workTree, path);
       if (inTree.startsWith('..') || isAbsolute(inTree)) return true;
@@ -171,7 +186,7 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
       const entry = entries.get(name);
       if (!entry) return true; // untracked
       if (entry.conflicted) return false; // git wrote the conflict
-      const info = await stat(path, { bigint: true }).catch(() => null);
+      const info = statSync(path, { bigint: true, throwIfNoEntry: false });
       if (!info) return false;
       // git refreshed these stat fields when it wrote the file: an unchanged stat is git's own write.
       const sameStat =
@@ -180,7 +195,12 @@ export function createGitEvidence(): WorkEvidence & { readonly stats: GitEvidenc
         BigInt(entry.mtimeNanoseconds) === info.mtimeNs % 1_000_000_000n &&
         BigInt(entry.ino) === info.ino % 2n ** 32n;
       if (sameStat) return false;
-      const content = await readFile(path).catch(() => null);
+      let content: Buffer | null = null;
+      try {
+        content = readFileSync(path);
+      } catch {
+        content = null;
+      }
       if (!content) return false;
       const blob = blobId(content);
       if (blob === entry.blob) return false;

@@ -239,7 +239,7 @@ export function runInProgressText(milestone: CatalogMilestone): string {
 export function exportDeletedText(path: string, module: string | null): string {
   const what = module ? `${path} (the export of ${module}) was deleted` : `${path} was deleted`;
   return module
-    ? `${what}. ${module} stays completed; "tinytorch-milestones reset ${module}" un-completes it.`
+    ? `${what}. A deletion alone un-completes nothing: tito's module reset (which removes it from tito's progress.json) or "tinytorch-milestones reset ${module}" does.`
     : `${what}. No module is un-completed by a deletion.`;
 }
 

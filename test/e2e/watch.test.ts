@@ -207,7 +207,7 @@ test("a deleted export is logged and un-completes nothing; reset re-locks, and t
   await sidecar.waitFor(isUnlock('perceptron'), 3000);
   unlinkSync(exportPath('core/tensor.py'));
   await sidecar.waitFor((message) => message.method === 'window/logMessage' && /tensor\.py/.test(message.params.message), 3000, 'the deletion to be logged');
-  assert.match(logs(sidecar).find((line) => line.includes('tensor.py'))!, '01_tensor stays completed');
+  assert.match(logs(sidecar).find((line) => line.includes('tensor.py'))!, 'A deletion alone un-completes nothing');
   assert.equal(readProgress().completed_modules, ['00_setup', '02_autograd', '01_tensor']);
 
   const reset = ResetRequest.result.parse((await sidecar.request('milestones/reset', { module: '1' })).result);
