@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, MilestoneError, SettingError } from '../../protocol/index.js';
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
+import { decodeFileBytes, encodeFileText } from '../core/file-text.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
 import { progressFileCorruptText, progressFileReadOnlyText, progressFileUnreadableText, progressFileUnwritableText } from '../core/messages.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore, StoreCallOptions } from '../ports.js';
@@ -53,7 +54,8 @@ function utcStamp(date: Date): string {
 /** A missing file is null; one that cannot be read is a setting to change, said in one sentence. */
 async function readText(path: string): Promise<string | null> {
   try {
-    return await readFile(path, 'utf8');
+    // Lossless: a byte that is not UTF-8 (a Latin-1 editor's) comes back as the same byte when written (core/file-text.ts).
+    return decodeFileBytes(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
@@ -168,7 +170,7 @@ async function writeAtomically(path: string, text: string, logger: Logger): Prom
       await handle.chmod(existing.mode & 0o7777);
       if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) await handle.chown(existing.uid, existing.gid).catch(() => {});
     }
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(encodeFileText(text));
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});

@@ -1,15 +1,20 @@
 // The progress file's content as a value: parse, fill in, serialize, byte-compatible with the original.
-import { parseJsonObject } from './json-object.js';
+import { parseJsonMembers, type RawMember } from './json-object.js';
 
 export interface Progress {
   readonly completedModules: readonly string[];
   readonly unlockedMilestones: readonly string[];
   readonly completedMilestones: readonly string[];
-  /** The file's object as read, so unknown keys and their order survive a write. */
-  readonly fileObject: Readonly<Record<string, unknown>>;
+  /**
+   * The file's members as read, in order, each with its exact text: keys we do not own (and their order) survive a
+   * write byte for byte. The three lists above are the truth for their own keys.
+   */
+  readonly members: readonly RawMember[];
 }
 
-export const EMPTY_PROGRESS: Progress = { completedModules: [], unlockedMilestones: [], completedMilestones: [], fileObject: {} };
+export type { RawMember };
+
+export const EMPTY_PROGRESS: Progress = { completedModules: [], unlockedMilestones: [], completedMilestones: [], members: [] };
 
 const FILE_KEYS = [
   ['completed_modules', 'completedModules'],
@@ -21,12 +26,11 @@ export type ParsedProgress = { ok: true; progress: Progress } | { ok: false; rea
 
 /** Reads the file's text. A missing key is an empty list; a wrong shape is a reason, not a throw. */
 export function parseProgress(text: string): ParsedProgress {
-  const parsed = parseJsonObject(text);
+  const parsed = parseJsonMembers(text);
   if (!parsed.ok) return parsed;
-  const fileObject = parsed.object;
   const lists: Record<string, string[]> = {};
   for (const [fileKey, field] of FILE_KEYS) {
-    const list = fileObject[fileKey];
+    const list = parsed.object[fileKey];
     if (list === undefined) {
       lists[field] = [];
     } else if (Array.isArray(list) && list.every((item) => typeof item === 'string')) {
@@ -41,17 +45,34 @@ export function parseProgress(text: string): ParsedProgress {
       completedModules: lists.completedModules ?? [],
       unlockedMilestones: lists.unlockedMilestones ?? [],
       completedMilestones: lists.completedMilestones ?? [],
-      fileObject,
+      members: parsed.members,
     },
   };
 }
 
-/** Writes the original's format: json.dump(indent=2), ASCII-escaped, no trailing newline; other keys kept in place. */
+/** A string as Python's json.dumps writes it: ASCII only, with \uXXXX escapes (surrogate pairs for emoji). */
+function pythonString(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A list of strings as json.dump(indent=2) writes it one level in. */
+function pythonList(items: readonly string[]): string {
+  return items.length === 0 ? '[]' : `[\n${items.map((item) => `    ${pythonString(item)}`).join(',\n')}\n  ]`;
+}
+
+/**
+ * Writes the original's format, json.dump(indent=2) with no trailing newline, for the keys we own; every other member is
+ * written exactly as it was read, in its place. Missing keys are added at the end, in the original's order.
+ */
 export function serializeProgress(progress: Progress): string {
-  const fileObject: Record<string, unknown> = { ...progress.fileObject };
-  for (const [fileKey, field] of FILE_KEYS) fileObject[fileKey] = progress[field];
-  // Python's json.dump escapes non-ASCII by default; do the same so both writers produce the same bytes.
-  return JSON.stringify(fileObject, null, 2).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const lines = new Map<string, string>();
+  const owned = new Map<string, readonly string[]>(FILE_KEYS.map(([fileKey, field]) => [fileKey, progress[field]]));
+  for (const member of progress.members) {
+    const list = owned.get(member.key);
+    lines.set(member.key, list ? `  ${pythonString(member.key)}: ${pythonList(list)}` : `  ${member.keyText}: ${member.valueText}`);
+  }
+  for (const [fileKey, list] of owned) if (!lines.has(fileKey)) lines.set(fileKey, `  ${pythonString(fileKey)}: ${pythonList(list)}`);
+  return `{\n${[...lines.values()].join(',\n')}\n}`;
 }
 
 export function sameProgress(a: Progress, b: Progress): boolean {

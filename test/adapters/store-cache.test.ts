@@ -22,7 +22,7 @@ async function setUp(modules: string[]) {
   return { path, store, reads: () => reads };
 }
 
-const progressText = (modules: string[]) => serializeProgress({ completedModules: modules, unlockedMilestones: [], completedMilestones: [], fileObject: {} });
+const progressText = (modules: string[]) => serializeProgress({ completedModules: modules, unlockedMilestones: [], completedMilestones: [], members: [] });
 
 /** Makes the file look settled (changed long ago), as it is on the warm path. */
 const age = (path: string) => utimes(path, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));

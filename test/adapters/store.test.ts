@@ -166,11 +166,12 @@ test("writes are byte-identical to Python's json.dumps(indent=2), with no traili
     completed_milestones: [],
     nested: { list: [1, -2, { deep: null }, true, false], empty: [], none: {} },
   };
-  await writeFile(path, JSON.stringify(initial));
+  // A file the original wrote (its own json.dump), holding a milestone id only a future catalog knows.
+  await writeFile(path, pythonDumps({ ...initial, unlocked_milestones: ['café_1957'] }));
   const store = newStore(path);
   await addModule(store, '02_autograd');
   const written = await readFile(path, 'utf8');
-  assert.is(written, pythonDumps({ ...initial, completed_modules: ['01_tensor', '02_autograd'] }));
+  assert.is(written, pythonDumps({ ...initial, completed_modules: ['01_tensor', '02_autograd'], unlocked_milestones: ['café_1957'] }));
   assert.not.ok(written.endsWith('\n'));
   assert.ok(/^[\x00-\x7f]*$/.test(written), 'non-ASCII is escaped as Python does');
   assert.ok(written.includes('"caf\\u00e9 \\u2615 \\ud83d\\udd25'), 'escapes are \\uXXXX, surrogate pairs for emoji');
@@ -240,6 +241,48 @@ test('an update sees the file as re-read under the lock, not an earlier read', a
   const change = await addModule(store, '00_setup');
   assert.equal(change.before.completedModules, ['05_other_writer']);
   assert.equal((JSON.parse(await readFile(path, 'utf8')) as { completed_modules: string[] }).completed_modules, ['05_other_writer', '00_setup']);
+});
+
+test('keys we do not own survive byte for byte: big and odd numbers, key order, escapes, bytes that are not UTF-8', async () => {
+  const folder = await tempDir();
+  const path = join(folder, 'progress.json');
+  // Hand-written, not in the original's layout: only the keys we own are rewritten, in json.dump(indent=2) form.
+  const unknown: Array<[string, Buffer]> = [
+    ['"big"', Buffer.from('12345678901234567890')],
+    ['"float"', Buffer.from('1.0')],
+    ['"negative_zero"', Buffer.from('-0.0')],
+    ['"huge"', Buffer.from('1e400')],
+    ['"10"', Buffer.from('"ten"')],
+    ['"2"', Buffer.from('"two"')],
+    ['"nested"', Buffer.from('{"b": 1, "1": [1.50, 2E-0, "]}\\"", {}], "a":{ }}')],
+    ['"latin1"', Buffer.concat([Buffer.from('"caf'), Buffer.from([0xe9]), Buffer.from(' cr\\u00e8me"')])],
+    ['"caf\\u00e9"', Buffer.from('"\\ud83d\\udd25 🔥 \\u2028"')],
+  ];
+  const member = ([key, value]: [string, Buffer]) => Buffer.concat([Buffer.from(`${key}:`), value]);
+  const original = Buffer.concat([
+    Buffer.from('{'),
+    ...unknown.slice(0, 5).flatMap((entry) => [member(entry), Buffer.from(', ')]),
+    Buffer.from('"completed_modules": ["01_tensor"],\n'),
+    ...unknown.slice(5).flatMap((entry, index) => [member(entry), Buffer.from(index === unknown.length - 6 ? '' : ',\t')]),
+    Buffer.from('}\n'),
+  ]);
+  await writeFile(path, original);
+  const store = newStore(path);
+  await addModule(store, '02_autograd');
+  const expected = Buffer.concat([
+    Buffer.from('{\n'),
+    ...unknown.slice(0, 5).flatMap((entry) => [Buffer.from('  '), member(entry).subarray(0, entry[0].length + 1), Buffer.from(' '), entry[1], Buffer.from(',\n')]),
+    Buffer.from('  "completed_modules": [\n    "01_tensor",\n    "02_autograd"\n  ],\n'),
+    ...unknown.slice(5).flatMap((entry) => [Buffer.from(`  ${entry[0]}: `), entry[1], Buffer.from(',\n')]),
+    Buffer.from('  "unlocked_milestones": [],\n  "completed_milestones": []\n}'),
+  ]);
+  const written = await readFile(path);
+  assert.is(written.toString('latin1'), expected.toString('latin1'), 'the whole file, byte for byte');
+  assert.ok(written.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9])), 'the Latin-1 byte is still the byte 0xE9');
+  // Stable: another change rewrites only what we own.
+  await addModule(store, '03_layers');
+  const again = await readFile(path);
+  for (const [key, value] of unknown) assert.ok(again.includes(Buffer.concat([Buffer.from(`  ${key}: `), value])), `${key} kept`);
 });
 
 // ---- corrupt files ----

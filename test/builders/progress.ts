@@ -20,12 +20,10 @@ export function progress(parts: ProgressParts = {}): Progress {
     completedModules,
     unlockedMilestones,
     completedMilestones,
-    fileObject: {
-      ...parts.extra,
-      completed_modules: completedModules,
-      unlocked_milestones: unlockedMilestones,
-      completed_milestones: completedMilestones,
-    },
+    members: [
+      ...Object.entries(parts.extra ?? {}).map(([key, value]) => ({ key, keyText: JSON.stringify(key), valueText: JSON.stringify(value) })),
+      ...(['completed_modules', 'unlocked_milestones', 'completed_milestones'] as const).map((key) => ({ key, keyText: JSON.stringify(key), valueText: '[]' })),
+    ],
   };
 }
 
