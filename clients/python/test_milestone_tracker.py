@@ -416,6 +416,32 @@ class RichPathTest(SidecarCase):
         self.assertIn("What's Next?", drawn)
         self.assertIn('3/3 modules', drawn)
 
+    def test_drawn_like_the_original(self):
+        """The original's looks: a rounded table, the 📍 panel, 'Run the verification test:', the list's header."""
+        from rich.console import Console
+        console = Console(file=io.StringIO(), width=100, force_terminal=False)
+        for module in ('00_setup', '01_tensor', '02_autograd'):
+            milestone_tracker.check_module_export(module, console=console)
+        unlock = console.file.getvalue()
+        self.assertIn('Run the verification test:', unlock)
+        self.assertIn('tito milestones run perceptron', unlock)
+        self.assertNotIn('Run: tito', unlock)
+        os.environ.pop('TINYTORCH_MILESTONES_PLAIN', None)
+        milestone_tracker._rich_console = Console(file=io.StringIO(), width=100)
+        try:
+            milestone_tracker.show_progress()
+            milestone_tracker.list_tests()
+            drawn = milestone_tracker._rich_console.file.getvalue()
+        finally:
+            milestone_tracker._rich_console = None
+        self.assertIn('╭', drawn)
+        self.assertNotIn('┌', drawn)
+        self.assertIn("📍 What's Next?", drawn)
+        self.assertIn('Complete these modules:', drawn)
+        self.assertIn('• 03_nn', drawn)
+        self.assertIn('🔓 Unlocked Milestone Tests:', drawn)
+        self.assertIn('• 1957 - The Perceptron', drawn)
+
 
 class CliTest(SidecarCase):
     def test_complete_complete_complete_then_progress(self):
