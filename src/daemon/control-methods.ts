@@ -1,14 +1,6 @@
-// The daemon's own requests, answered on any connection to it: its status, and stopping it.
-export const DAEMON_STATUS = 'daemon/status';
-export const DAEMON_STOP = 'daemon/stop';
+// The daemon's own requests, answered on any connection to it: its status, and stopping it (declared in protocol/).
+import { DaemonStatusRequest, DaemonStopRequest } from '../../protocol/index.js';
 
-export interface DaemonStatus {
-  readonly pid: number;
-  readonly socket: string;
-  readonly version: string;
-  readonly build: string;
-  /** Sessions open, not counting the connection that asks. */
-  readonly connections: number;
-  readonly uptimeMs: number;
-  readonly idleExitMs: number;
-}
+export type { DaemonStatus } from '../../protocol/index.js';
+export const DAEMON_STATUS = DaemonStatusRequest.method;
+export const DAEMON_STOP = DaemonStopRequest.method;
