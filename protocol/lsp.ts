@@ -28,7 +28,7 @@ export const ExecuteCommandRequest = request(
   z.unknown(),
 );
 
-/** `workspace/executeCommand`: each command mirrors the request of that name; `arguments[0]` is its params (SPEC §8). */
+/** `workspace/executeCommand`: each command mirrors the request of that name; `arguments[0]` is its params (docs/protocol.md §10). */
 export const commands = {
   'tinytorch.milestones.progress': ProgressRequest,
   'tinytorch.milestones.list': ListRequest,

@@ -41,7 +41,7 @@ export const InitializationOptions = z
     python: z.string().min(1).optional(),
     runTimeoutMs: z.number().int().positive().optional(),
     popups: z.enum(['auto', 'showMessage', 'none']).optional(),
-    /** Sent to the per-user daemon (SPEC §10): the client's working directory and environment, which its session uses. */
+    /** Sent to the per-user daemon (docs/protocol.md §12): the client's working directory and environment, which its session uses. */
     client: z.object({ cwd: z.string().min(1), env: z.record(z.string(), z.string()).optional() }).optional(),
   })
   .nullish();
@@ -175,7 +175,7 @@ export type ParamsOf<D> = D extends RequestDefinition<infer P, z.ZodType, string
 export type ResultOf<D> = D extends RequestDefinition<z.ZodType, infer R, string> ? z.output<R> : never;
 
 export type InitializationOptions = z.output<typeof InitializationOptions>;
-/** When editors get window/showMessage besides our notifications (SPEC §8). */
+/** When editors get window/showMessage besides our notifications (docs/protocol.md §10). */
 export type Popups = NonNullable<NonNullable<InitializationOptions>['popups']>;
 export type MilestoneStatus = z.infer<typeof MilestoneStatus>;
 export type MilestoneProgress = z.infer<typeof MilestoneProgress>;

@@ -54,7 +54,7 @@ export interface ServerOptions {
   readonly drained: () => Promise<void>;
   readonly onInputEnd: (handler: () => void) => void;
   readonly exit: (code: number) => void;
-  /** `initialize.processId`: the sidecar ends when that process dies (SPEC §8). */
+  /** `initialize.processId`: the sidecar ends when that process dies (docs/protocol.md §10). */
   readonly watchClient?: (pid: number) => void;
   readonly logger: Logger;
   readonly version: string;
@@ -79,7 +79,7 @@ export const routes = new Map<string, Route>([
   route(ResetRequest, reset),
 ]);
 
-/** `workspace/executeCommand` is the request its command mirrors, with `arguments[0]` as its params (SPEC §8). */
+/** `workspace/executeCommand` is the request its command mirrors, with `arguments[0]` as its params (docs/protocol.md §10). */
 function commandTarget(raw: unknown): { method: string; params: unknown } {
   const { command, arguments: args, workDoneToken } = parseParams(ExecuteCommandRequest, raw);
   const definition = Object.hasOwn(commands, command) ? commands[command as keyof typeof commands] : undefined;

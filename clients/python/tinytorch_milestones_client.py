@@ -1,7 +1,7 @@
 """A small JSON-RPC client for the tinytorch-milestones sidecar (standard library only, Python 3.9+).
 
 One connection per process and progress file, started on first use and reused. It is the per-user daemon
-(SPEC section 10) when one can be used: found on its Unix socket, or started detached when missing; else a
+(docs/protocol.md section 12) when one can be used: found on its Unix socket, or started detached when missing; else a
 spawned ``--stdio`` sidecar (always with ``TINYTORCH_MILESTONES_DAEMON=0``):
 
     from tinytorch_milestones_client import get_client
@@ -57,7 +57,7 @@ STDERR_TAIL_CHARS = 2000
 DAEMON_START_TIMEOUT = 5.0
 #: Notifications that need the sidecar's watchers: listening for one sends ``initialized``.
 WATCHED_NOTIFICATIONS = ('milestones/unlocked', 'milestones/completed', '*')
-#: What a daemon session gets of this process's environment (SPEC section 10).
+#: What a daemon session gets of this process's environment (docs/protocol.md section 12).
 CLIENT_VARIABLES = ('HOME', 'PATH', 'VIRTUAL_ENV')
 
 _HEADER = b'Content-Length:'
@@ -745,7 +745,7 @@ class Client:
             'processId': os.getpid(),
             'rootPath': os.getcwd(),
             'clientInfo': {'name': 'tinytorch-milestones-python'},
-            # It handles milestones/unlocked itself: no window/showMessage duplicates (SPEC §8).
+            # It handles milestones/unlocked itself: no window/showMessage duplicates (docs/protocol.md §10).
             'capabilities': {'experimental': {'milestones': {'notifications': True}}},
             'initializationOptions': options,
         }

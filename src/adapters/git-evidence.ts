@@ -1,4 +1,4 @@
-// Evidence of work in a git work tree (SPEC §9): an exported file counts only when git cannot explain its content.
+// Evidence of work in a git work tree (docs/protocol.md §11): an exported file counts only when git cannot explain its content.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 // Synchronous reads: a few small local files, faster than a trip through libuv's thread pool on a busy machine.

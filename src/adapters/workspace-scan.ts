@@ -71,7 +71,7 @@ export async function scanWorkspace(config: Config, catalog: ActiveCatalog, evid
       if (relative === null || !isExportCandidate(relative)) continue;
       const content = await readHead(path);
       const module = content === null ? null : moduleOfExport({ folder, path, content }, catalog.modules);
-      // A file a clone, checkout or pull wrote is the repository's, not the student's (SPEC §9).
+      // A file a clone, checkout or pull wrote is the repository's, not the student's (docs/protocol.md §11).
       if (module && !found.has(module) && (await evidence.isWork(path))) found.add(module);
     }
   }

@@ -13,7 +13,7 @@ import type { HandlerContext, Watchers } from '../ports.js';
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * tito's `completed_modules`, cross-checked both ways (SPEC §9): a module listed after start-up counts when its
+ * tito's `completed_modules`, cross-checked both ways (docs/protocol.md §11): a module listed after start-up counts when its
  * export file exists (tito lists it even when its export failed); one tito removes (`module reset`) is un-completed.
  */
 async function watchTitoProgress(context: HandlerContext, workspace: string, path: string): Promise<FolderWatch> {
@@ -63,7 +63,7 @@ export async function startWatchers(context: HandlerContext): Promise<Watchers> 
       watchExports({
         folder: config.exports,
         modules: context.catalog.modules,
-        // In a git work tree, only content git cannot explain is a student's export (SPEC §9).
+        // In a git work tree, only content git cannot explain is a student's export (docs/protocol.md §11).
         onExport: async ({ module, path }) => {
           if (await evidence.isWork(path)) await modulesSeen(context, [module]);
           else notifier.log('info', gitExplainedText(path, module));

@@ -10,7 +10,7 @@ export interface Config {
   readonly python: string;
   /** Set by the user (option, flag, environment); null: the milestone's own `timeoutMs`, else ten minutes. */
   readonly runTimeoutMs: number | null;
-  /** When editors get window/showMessage besides our notifications (SPEC §8). */
+  /** When editors get window/showMessage besides our notifications (docs/protocol.md §10). */
   readonly popups: Popups;
 }
 

@@ -1,4 +1,4 @@
-// What an LSP client is shown besides our notifications, from `popups` and its declared capabilities (SPEC §8).
+// What an LSP client is shown besides our notifications, from `popups` and its declared capabilities (docs/protocol.md §10).
 import type { Popups } from '../../protocol/index.js';
 
 export interface EditorProfile {

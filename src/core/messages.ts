@@ -437,7 +437,7 @@ export function moduleNumberAmbiguousText(ref: string, catalog: string, matches:
   return `module number "${ref}" is ambiguous in the ${catalog} catalog (${matches.join(', ')}); give its full name`;
 }
 
-// ---- the per-user daemon (SPEC §10) ----
+// ---- the per-user daemon (docs/protocol.md §12) ----
 
 export function daemonFolderUnsafeText(folder: string, reason: string): string {
   return `The daemon's folder ${folder} cannot be used (${reason}); remove it or set XDG_RUNTIME_DIR to a private folder.`;

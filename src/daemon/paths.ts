@@ -1,4 +1,4 @@
-// Where the per-user daemon listens (SPEC §10): a 0700 folder owned by the user, a socket named by version and build.
+// Where the per-user daemon listens (docs/protocol.md §12): a 0700 folder owned by the user, a socket named by version and build.
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

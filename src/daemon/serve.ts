@@ -1,4 +1,4 @@
-// The per-user daemon (SPEC §10): one Unix socket, one full session per connection, shared watchers, idle exit.
+// The per-user daemon (docs/protocol.md §12): one Unix socket, one full session per connection, shared watchers, idle exit.
 import { unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';

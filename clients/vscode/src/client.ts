@@ -40,7 +40,7 @@ export function createClient(context: vscode.ExtensionContext, folder: vscode.Wo
   return client;
 }
 
-/** The extension's settings as the sidecar's initializationOptions (SPEC §2); an empty setting is left to the sidecar. */
+/** The extension's settings as the sidecar's initializationOptions (docs/protocol.md §3); an empty setting is left to the sidecar. */
 export function initializationOptions(config: vscode.WorkspaceConfiguration, folder: vscode.WorkspaceFolder | undefined): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const [key, isPath] of [['progressFile', true], ['exports', true], ['catalog', false], ['python', false]] as const) {

@@ -58,7 +58,7 @@ export class VerificationRunner {
       const last = [...lines].reverse().find((line) => line.trim() !== '');
       if (last) show(last.trim());
     });
-    // Our own token: the sidecar reports on it instead of creating a second progress notification (SPEC §8).
+    // Our own token: the sidecar reports on it instead of creating a second progress notification (docs/protocol.md §10).
     const workDoneToken = `tinytorch-milestones-run-${++this.sequence}-${id}`;
     const reports = this.client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
       if (value.kind !== 'end' && value.message) show(value.message);

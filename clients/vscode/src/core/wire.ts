@@ -29,10 +29,10 @@ export const METHODS = {
   runOutput: 'milestones/runOutput' satisfies (typeof RunOutputNotification)['method'],
 } as const;
 
-/** Domain error kinds the extension words differently (SPEC §3). */
+/** Domain error kinds the extension words differently (docs/protocol.md §7). */
 export const ERROR_KINDS = { locked: 'milestone-locked', running: 'run-in-progress', noWorkspace: 'no-workspace' } as const;
 
-/** The capability that tells the sidecar this client shows our notifications itself (SPEC §8). */
+/** The capability that tells the sidecar this client shows our notifications itself (docs/protocol.md §10). */
 export const CLIENT_CAPABILITY = { milestones: { notifications: true } } as const;
 
 /** The command ids the sidecar advertises in executeCommandProvider: vscode-languageclient registers them. */
