@@ -15,13 +15,17 @@ import {
   UnlockedNotification,
 } from '../../protocol/index.js';
 import type { Logger, Notifier } from '../ports.js';
+import { framingProblemText, inputPausedText, inputResumedText, type FramingProblem } from '../core/messages.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
 import { FramedMessageWriter } from './framed-writer.js';
+
+/** Framing problems answered -32700; the others (an oversized message, a message that is not a request) -32600. */
+const PARSE_ERRORS = new Set<FramingProblem['kind']>(['bad-length', 'not-json', 'not-utf8', 'interrupted', 'input-ended']);
 
 export interface StdioConnection {
   readonly connection: MessageConnection;
   readonly notifier: Notifier;
-  /** Resolves once every request received so far has been answered and written. */
+  /** Resolves once every request received so far has been answered, and every message written. */
   drained(): Promise<void>;
   /** Registers what to do at end of input. */
   onInputEnd(handler: () => void): void;
@@ -29,19 +33,54 @@ export interface StdioConnection {
 
 type Id = string | number;
 
+/** Back-pressure: input stops being read while this many requests are unanswered or messages unwritten... */
+const PAUSE_AT = 1024;
+/** ...and is read again once both are down to this. */
+const RESUME_AT = 256;
+
 export function createStdioConnection(options: { input: Readable; output: Writable; logger: Logger }): StdioConnection {
-  const { logger } = options;
+  const { logger, input } = options;
   const inner = new FramedMessageWriter(options.output);
-  /** Requests received and not yet answered, by id (a client may reuse an id). */
-  const owed = new Map<Id, number>();
+  /** Requests received and not yet answered, by the id's text (vscode-jsonrpc's key: `5` and `"5"` are one). */
+  const owed = new Set<string>();
+  /** Messages handed to the writer and not yet written (a client that does not read stdout holds them here). */
+  let unwritten = 0;
+  let paused = false;
   let waiters: Array<() => void> = [];
   let inputEndHandler: () => void = () => {};
 
   const settle = () => {
-    if (owed.size > 0) return;
+    if (paused && owed.size <= RESUME_AT && unwritten <= RESUME_AT) {
+      paused = false;
+      logger.info(inputResumedText());
+      input.resume();
+    }
+    if (owed.size > 0 || unwritten > 0) return;
     const ready = waiters;
     waiters = [];
     for (const resolve of ready) resolve();
+  };
+  const throttle = () => {
+    if (!paused && (owed.size > PAUSE_AT || unwritten > PAUSE_AT)) {
+      paused = true;
+      // Info, not a warning: a burst of pipelined requests pauses input too, and that is no fault of the client.
+      logger.info(inputPausedText(owed.size, unwritten));
+      input.pause();
+    }
+  };
+
+  /** Every message goes out here, counted until written, so that draining waits for all of them. */
+  const write = async (message: Message, answers: boolean) => {
+    unwritten++;
+    throttle();
+    try {
+      await inner.write(message);
+    } finally {
+      unwritten--;
+      const response = message as { id?: Id | null; method?: string };
+      if (answers && response.method === undefined && response.id !== undefined && response.id !== null) owed.delete(String(response.id));
+      settle();
+    }
   };
 
   const writer: MessageWriter = {
@@ -49,39 +88,27 @@ export function createStdioConnection(options: { input: Readable; output: Writab
     onClose: inner.onClose,
     dispose: () => inner.dispose(),
     end: () => inner.end(),
-    async write(message: Message) {
-      const response = message as { id?: Id | null; method?: string };
-      try {
-        await inner.write(message);
-      } finally {
-        if (response.method === undefined && response.id !== undefined && response.id !== null && owed.has(response.id)) {
-          const count = owed.get(response.id)! - 1;
-          if (count > 0) owed.set(response.id, count);
-          else owed.delete(response.id);
-          settle();
-        }
-      }
-    },
+    write: (message) => write(message, true),
   };
 
-  const answerProblem = (problem: ReaderProblem) => {
+  const answerProblem = ({ problem, id }: ReaderProblem) => {
     if (problem.kind === 'skipped-bytes') {
-      logger.warn(`skipped ${problem.bytes} bytes of input that were not a protocol message`);
+      logger.warn(framingProblemText(problem));
       return;
     }
-    const [code, text] =
-      problem.kind === 'oversized'
-        ? [RpcErrorCode.InvalidRequest, `message of ${problem.bytes} bytes skipped: the limit is 8 MiB`]
-        : problem.kind === 'parse-error'
-          ? [RpcErrorCode.ParseError, `message is not valid JSON: ${problem.detail}`]
-          : [RpcErrorCode.InvalidRequest, `invalid request: ${problem.detail}`];
-    const id = problem.kind === 'invalid-request' ? problem.id : null;
-    void inner.write({ jsonrpc: '2.0', id, error: { code, message: text } } as Message).catch(() => {});
+    const code = PARSE_ERRORS.has(problem.kind) ? RpcErrorCode.ParseError : RpcErrorCode.InvalidRequest;
+    // Not the answer to a pending request, even when it carries the id of one (a duplicate).
+    write({ jsonrpc: '2.0', id, error: { code, message: framingProblemText(problem) } } as Message, false).catch(() => {});
   };
 
-  const reader = new FramedMessageReader(options.input, {
+  const reader = new FramedMessageReader(input, {
     onProblem: answerProblem,
-    onRequest: (id) => owed.set(id, (owed.get(id) ?? 0) + 1),
+    onRequest: (id) => {
+      if (owed.has(String(id))) return false;
+      owed.add(String(id));
+      throttle();
+      return true;
+    },
     onEnd: () => inputEndHandler(),
   });
   const connection = createMessageConnection(reader, writer, {

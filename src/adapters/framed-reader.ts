@@ -1,34 +1,75 @@
-// Reads LSP-framed JSON-RPC without trusting the peer: skips junk, caps message size, answers bad JSON.
+// Reads LSP-framed JSON-RPC without trusting the peer: resynchronises at the next Content-Length header
+// whatever came before, caps message size, and reports what it could not deliver so that it gets an answer.
 import type { Readable } from 'node:stream';
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
 import { CancelRequestNotification, MAX_MESSAGE_BYTES } from '../../protocol/index.js';
+import type { FramingProblem } from '../core/messages.js';
 
-const HEADER_LIMIT = 8 * 1024;
-const CONTENT_LENGTH = /^content-length:\s*(\d+)\s*$/im;
+/** A header line longer than this is not kept in memory: it is read through (and ignored) as it arrives. */
+const LINE_LIMIT = 8 * 1024;
+const TOKEN = /content-length:/i;
+/** Bytes kept back while searching, so that a header split across two reads is still found. */
+const TOKEN_TAIL = 'content-length:'.length - 1;
+/** While skipping an oversized body, how much of its end is kept to find a header that interrupts it. */
+const SKIP_TAIL = 1024;
+const LENGTH_LINE = /^content-length:[ \t]*(\d+)[ \t]*$/i;
+/** Skipped junk is logged once it reaches this much, and at every resynchronisation. */
+const SKIP_REPORT_BYTES = 1024 * 1024;
+const SEARCH_WINDOW = 4096;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** What the reader could not deliver, for the server to answer (id null) or log. */
-export type ReaderProblem =
-  | { kind: 'oversized'; bytes: number }
-  | { kind: 'parse-error'; detail: string }
-  | { kind: 'invalid-request'; id: string | number | null; detail: string }
-  | { kind: 'skipped-bytes'; bytes: number };
+/** What the reader could not deliver: answered with an error (id null unless the message had a usable one), or logged. */
+export interface ReaderProblem {
+  readonly problem: FramingProblem;
+  readonly id: string | number | null;
+}
 
 export interface FramedReaderOptions {
   readonly maxMessageBytes?: number;
   readonly onProblem: (problem: ReaderProblem) => void;
-  /** Called for each request delivered, so the server can count what it owes an answer. */
-  readonly onRequest: (id: string | number) => void;
-  /** End of input: the server drains and exits; the connection itself is not told, so it keeps answering. */
+  /**
+   * Called for each request before it is delivered, so the server can count what it owes an answer. False refuses it:
+   * vscode-jsonrpc keys its queue by the id's text, so a second request with the id of one still pending (`5` or `"5"`)
+   * would replace that one and leave it unanswered.
+   */
+  readonly onRequest: (id: string | number) => boolean;
+  /** End of input, after every problem in it was reported: the server drains and exits. */
   readonly onEnd: () => void;
 }
 
-function findHeaderEnd(buffer: Buffer): { end: number; bodyStart: number } | null {
-  const crlf = buffer.indexOf('\r\n\r\n');
-  const lf = buffer.indexOf('\n\n');
-  if (crlf === -1 && lf === -1) return null;
-  // LF-only framing is accepted too: a hand-written client should not hang.
-  if (crlf !== -1 && (lf === -1 || crlf <= lf)) return { end: crlf, bodyStart: crlf + 4 };
-  return { end: lf, bodyStart: lf + 2 };
+type Mode =
+  | { readonly kind: 'seek' }
+  /** At a `Content-Length:` header; `lines` counts the header lines read so far. */
+  | { kind: 'header'; lines: number; length: number | null; badHeader: string | null; longLine: boolean; scanned: number }
+  /** Reading a body of `length` bytes; an oversized one is not kept (`keep` false), only scanned. */
+  | { kind: 'body'; length: number; received: number; keep: boolean; chunks: Buffer[]; tail: Buffer; scan: JsonScan };
+
+/**
+ * Watches a body go by for proof that it is not JSON: a `c` outside a string (no JSON token has one, so a
+ * `Content-Length:` there is a new message) or a raw control character inside one (a header's line break).
+ * A body with a length that is too long is cut short by the next message this way, instead of swallowing it.
+ */
+class JsonScan {
+  private inString = false;
+  private escaped = false;
+
+  /** Index of the first byte that proves `bytes` (the body's continuation) is not JSON, or -1. */
+  find(bytes: Uint8Array): number {
+    let { inString, escaped } = this;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === 0x5c) escaped = true;
+        else if (byte === 0x22) inString = false;
+        else if (byte < 0x20) return i;
+      } else if (byte === 0x22) inString = true;
+      else if (byte === 0x63 || byte === 0x43) return i;
+    }
+    this.inString = inString;
+    this.escaped = escaped;
+    return -1;
+  }
 }
 
 function hasRequestId(params: unknown): boolean {
@@ -36,129 +77,248 @@ function hasRequestId(params: unknown): boolean {
   return typeof id === 'string' || typeof id === 'number';
 }
 
+/** Where the next `Content-Length:` starts in buffer[from, to), or -1; reads no further than it has to. */
+function searchToken(buffer: Buffer, from: number, to = buffer.length): number {
+  for (let start = Math.max(0, from); to - start > TOKEN_TAIL; start += SEARCH_WINDOW - TOKEN_TAIL) {
+    const end = Math.min(to, start + SEARCH_WINDOW);
+    const at = buffer.toString('latin1', start, end).search(TOKEN);
+    if (at !== -1) return start + at;
+    if (end === to) break;
+  }
+  return -1;
+}
+
+/** Where a `Content-Length:` header, whole or cut off by the end, starts in `body`; -1 when none does. */
+function headerStartIn(body: Buffer): number {
+  const whole = searchToken(body, 0);
+  const text = body.toString('latin1', Math.max(0, body.length - TOKEN_TAIL)).toLowerCase();
+  for (let at = 0; at < text.length; at++) {
+    if ('content-length:'.startsWith(text.slice(at))) {
+      const cut = body.length - text.length + at;
+      return whole === -1 ? cut : Math.min(whole, cut);
+    }
+  }
+  return whole;
+}
+
+const EMPTY = Buffer.alloc(0);
+const newHeader = (): Mode => ({ kind: 'header', lines: 0, length: null, badHeader: null, longLine: false, scanned: 0 });
+
 export class FramedMessageReader extends AbstractMessageReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private bodyLength: number | null = null;
-  private skipRemaining = 0;
+  /** Bytes not yet consumed by the current mode. */
+  private pending: Buffer = EMPTY;
+  private mode: Mode = { kind: 'seek' };
+  private skipped = 0;
   private callback: DataCallback | null = null;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly input: Readable,
     private readonly options: FramedReaderOptions,
   ) {
     super();
+    this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   }
 
   listen(callback: DataCallback): Disposable {
     this.callback = callback;
     const onData = (chunk: Buffer) => this.onData(chunk);
-    const onEnd = () => this.options.onEnd();
+    const onEnd = () => this.onEnd();
+    const onError = (error: Error) => this.fireError(error);
     this.input.on('data', onData);
     this.input.on('end', onEnd);
-    this.input.on('error', (error) => this.fireError(error));
+    this.input.on('error', onError);
     return {
       dispose: () => {
         this.input.off('data', onData);
         this.input.off('end', onEnd);
+        this.input.off('error', onError);
       },
     };
   }
 
-  private take(length: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-    const head = all.subarray(0, length);
-    const rest = all.subarray(length);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    return head;
-  }
-
-  private onData(chunk: Buffer): void {
-    if (this.skipRemaining > 0) {
-      const skipped = Math.min(this.skipRemaining, chunk.length);
-      this.skipRemaining -= skipped;
-      chunk = chunk.subarray(skipped);
-      if (chunk.length === 0) return;
-    }
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.step()) {
-      // keep going while whole messages are buffered
+  /** Feeds bytes as they arrive (public for tests that drive the reader without a stream). */
+  onData(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length > 0 && this.step()) {
+      // keep going while there is something to consume
     }
   }
 
-  /** Makes one unit of progress; false when it needs more input. */
+  onEnd(): void {
+    const mode = this.mode;
+    if (mode.kind === 'header') {
+      this.problem({ kind: 'input-ended', bytes: this.pending.length, length: null });
+    } else if (mode.kind === 'body' && mode.keep) {
+      this.problem({ kind: 'input-ended', bytes: mode.received, length: mode.length });
+    } else {
+      this.skip(this.pending.length);
+    }
+    this.pending = EMPTY;
+    this.mode = { kind: 'seek' };
+    this.reportSkipped();
+    this.options.onEnd();
+  }
+
   private step(): boolean {
-    if (this.skipRemaining > 0) {
-      const skipped = Math.min(this.skipRemaining, this.buffered);
-      this.take(skipped);
-      this.skipRemaining -= skipped;
-      return this.buffered > 0 && this.skipRemaining === 0;
+    switch (this.mode.kind) {
+      case 'seek':
+        return this.seek();
+      case 'header':
+        return this.header(this.mode);
+      case 'body':
+        return this.body(this.mode);
     }
-    if (this.bodyLength === null) return this.readHeader();
-    if (this.buffered < this.bodyLength) return false;
-    const body = this.take(this.bodyLength);
-    this.bodyLength = null;
-    this.deliver(body);
+  }
+
+  private problem(problem: FramingProblem, id: string | number | null = null): void {
+    this.options.onProblem({ problem, id });
+  }
+
+  private skip(bytes: number): void {
+    this.skipped += bytes;
+    if (this.skipped >= SKIP_REPORT_BYTES) this.reportSkipped();
+  }
+
+  private reportSkipped(): void {
+    if (this.skipped === 0) return;
+    this.problem({ kind: 'skipped-bytes', bytes: this.skipped });
+    this.skipped = 0;
+  }
+
+  private consume(bytes: number): void {
+    this.pending = this.pending.subarray(bytes);
+  }
+
+  /** Anything before a `Content-Length:` header is not protocol: drop it, keeping a tail that may start one. */
+  private seek(): boolean {
+    const at = searchToken(this.pending, 0);
+    if (at === -1) {
+      const drop = Math.max(0, this.pending.length - TOKEN_TAIL);
+      this.skip(drop);
+      this.consume(drop);
+      return false;
+    }
+    this.skip(at);
+    this.reportSkipped();
+    this.consume(at);
+    this.mode = newHeader();
     return true;
   }
 
-  private readHeader(): boolean {
-    if (this.buffered === 0) return false;
-    const buffer = this.take(this.buffered);
-    this.chunks = [buffer];
-    this.buffered = buffer.length;
-    // Resynchronize: anything before a Content-Length header is not protocol.
-    const start = buffer.toString('latin1', 0, Math.min(buffer.length, HEADER_LIMIT * 4)).search(/content-length:/i);
-    if (start === -1) {
-      if (buffer.length > HEADER_LIMIT) {
-        this.options.onProblem({ kind: 'skipped-bytes', bytes: buffer.length - 16 });
-        this.take(buffer.length - 16);
-      }
-      return false;
-    }
-    if (start > 0) {
-      this.options.onProblem({ kind: 'skipped-bytes', bytes: start });
-      this.take(start);
+  /** Header lines, one at a time, never more than LINE_LIMIT of one kept; a new `Content-Length:` restarts. */
+  private header(mode: Extract<Mode, { kind: 'header' }>): boolean {
+    const newline = this.pending.indexOf(0x0a, mode.scanned);
+    const end = newline === -1 ? this.pending.length : newline + 1;
+    // A header that starts inside this line means the one being read was not a message: resynchronise there.
+    const restart = searchToken(this.pending, Math.max(mode.scanned - TOKEN_TAIL, mode.lines === 0 && !mode.longLine ? 1 : 0), end);
+    if (restart !== -1) {
+      this.skip(restart);
+      this.reportSkipped();
+      this.consume(restart);
+      this.mode = newHeader();
       return true;
     }
-    const header = findHeaderEnd(buffer.subarray(0, HEADER_LIMIT));
-    if (!header) {
-      if (buffer.length > HEADER_LIMIT) {
-        this.options.onProblem({ kind: 'skipped-bytes', bytes: 15 });
-        this.take(15); // drop this "Content-Length" and look for the next one
-        return true;
-      }
+    if (newline === -1) {
+      mode.scanned = this.pending.length;
+      if (this.pending.length <= LINE_LIMIT) return false;
+      // An over-long line: read it through. The Content-Length line itself cannot be that long.
+      if (mode.lines === 0 && !mode.longLine) mode.badHeader = this.pending.toString('latin1', 0, 80);
+      mode.longLine = true;
+      this.consume(this.pending.length - TOKEN_TAIL);
+      mode.scanned = TOKEN_TAIL;
       return false;
     }
-    const headerText = buffer.toString('latin1', 0, header.end);
-    this.take(header.bodyStart);
-    const match = CONTENT_LENGTH.exec(headerText);
-    const length = match ? Number(match[1]) : NaN;
-    if (!Number.isSafeInteger(length)) {
-      this.options.onProblem({ kind: 'parse-error', detail: `bad header ${JSON.stringify(headerText.slice(0, 80))}` });
+    mode.scanned = 0;
+    const line = this.pending.toString('latin1', 0, newline > 0 && this.pending[newline - 1] === 0x0d ? newline - 1 : newline);
+    this.consume(newline + 1);
+    if (mode.longLine) {
+      mode.longLine = false;
+      mode.lines++;
       return true;
     }
-    if (length > (this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES)) {
-      this.options.onProblem({ kind: 'oversized', bytes: length });
-      this.skipRemaining = length;
-      return this.buffered > 0;
+    if (mode.lines === 0) {
+      const match = LENGTH_LINE.exec(line);
+      const length = match ? Number(match[1]) : NaN;
+      if (Number.isSafeInteger(length)) mode.length = length;
+      else mode.badHeader = line.slice(0, 80);
+      mode.lines++;
+      return true;
     }
-    this.bodyLength = length;
+    if (line !== '') {
+      // Content-Type or anything else: nothing the sidecar needs.
+      mode.lines++;
+      return true;
+    }
+    if (mode.badHeader !== null || mode.length === null) {
+      this.problem({ kind: 'bad-length', header: mode.badHeader ?? '' });
+      this.mode = { kind: 'seek' };
+      return true;
+    }
+    const keep = mode.length <= this.maxMessageBytes;
+    if (!keep) this.problem({ kind: 'oversized', bytes: mode.length, limit: this.maxMessageBytes });
+    const body: Mode = { kind: 'body', length: mode.length, received: 0, keep, chunks: [], tail: EMPTY, scan: new JsonScan() };
+    this.mode = body;
+    return mode.length === 0 ? this.body(body) : true;
+  }
+
+  private body(mode: Extract<Mode, { kind: 'body' }>): boolean {
+    const part = this.pending.subarray(0, Math.min(this.pending.length, mode.length - mode.received));
+    const notJson = mode.scan.find(part);
+    if (notJson !== -1) {
+      // Not JSON, so not this message any more: answer it, and look for the next header in what came so far.
+      if (mode.keep) {
+        this.problem({ kind: 'interrupted', bytes: mode.received + notJson, length: mode.length });
+        this.pending = Buffer.concat([...mode.chunks, this.pending]);
+      } else {
+        this.skip(mode.received - mode.tail.length);
+        this.pending = Buffer.concat([mode.tail, this.pending]);
+      }
+      this.mode = { kind: 'seek' };
+      return true;
+    }
+    this.consume(part.length);
+    mode.received += part.length;
+    if (mode.keep) mode.chunks.push(part);
+    else mode.tail = Buffer.concat([mode.tail, part]).subarray(-SKIP_TAIL);
+    if (mode.received < mode.length) return false;
+    this.mode = { kind: 'seek' };
+    if (!mode.keep) {
+      this.skip(mode.length);
+      return true;
+    }
+    const body = mode.chunks.length === 1 ? mode.chunks[0]! : Buffer.concat(mode.chunks, mode.length);
+    const message = this.parse(body);
+    if (message === undefined) {
+      // A body that is not JSON may have swallowed the start of the next header: read on from there.
+      const at = headerStartIn(body);
+      if (at !== -1) this.pending = Buffer.concat([body.subarray(at), this.pending]);
+      return true;
+    }
+    this.deliver(message, body.length);
     return true;
   }
 
-  private deliver(body: Buffer): void {
-    let message: unknown;
+  /** The message in a body, or undefined (and the problem reported) when it is not UTF-8 JSON. */
+  private parse(body: Buffer): unknown {
+    let text: string;
     try {
-      message = JSON.parse(body.toString('utf8'));
-    } catch (error) {
-      this.options.onProblem({ kind: 'parse-error', detail: (error as Error).message });
-      return;
+      text = utf8.decode(body);
+    } catch {
+      this.problem({ kind: 'not-utf8' });
+      return undefined;
     }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      this.problem({ kind: 'not-json', detail: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  private deliver(message: unknown, bytes: number): void {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      this.options.onProblem({ kind: 'invalid-request', id: null, detail: Array.isArray(message) ? 'batches are not supported' : 'a message must be a JSON object' });
+      this.problem({ kind: Array.isArray(message) ? 'batch' : 'not-an-object' });
       return;
     }
     const candidate = message as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
@@ -168,17 +328,20 @@ export class FramedMessageReader extends AbstractMessageReader {
       if (id === undefined) {
         // vscode-jsonrpc reads `params.id` of a cancel unguarded: one without it would crash the process.
         if (candidate.method === CancelRequestNotification.method && !hasRequestId((message as { params?: unknown }).params)) {
-          this.options.onProblem({ kind: 'skipped-bytes', bytes: body.length });
+          this.skip(bytes);
           return;
         }
         this.callback?.(message as Message);
         return;
       }
       if (!validId) {
-        this.options.onProblem({ kind: 'invalid-request', id: null, detail: 'a request id must be a string or a number' });
+        this.problem({ kind: 'bad-id' });
         return;
       }
-      this.options.onRequest(id);
+      if (!this.options.onRequest(id)) {
+        this.problem({ kind: 'duplicate-id', id }, id);
+        return;
+      }
       this.callback?.(message as Message);
       return;
     }
@@ -186,6 +349,6 @@ export class FramedMessageReader extends AbstractMessageReader {
       this.callback?.(message as Message);
       return;
     }
-    this.options.onProblem({ kind: 'invalid-request', id: validId ? id : null, detail: 'a message needs a "method" string' });
+    this.problem({ kind: 'no-method' }, validId ? id : null);
   }
 }

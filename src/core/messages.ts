@@ -500,3 +500,57 @@ export function integrateSummaryText(steps: ReadonlyArray<{ action: string; what
 export function undoOnlyForIntegrateText(): string {
   return '--undo goes with integrate: tinytorch-milestones integrate --undo DIR';
 }
+
+/** What could not be read as a message of the protocol (answered with id null, or logged). */
+export type FramingProblem =
+  | { kind: 'oversized'; bytes: number; limit: number }
+  | { kind: 'bad-length'; header: string }
+  | { kind: 'not-json'; detail: string }
+  | { kind: 'not-utf8' }
+  | { kind: 'interrupted'; bytes: number; length: number }
+  | { kind: 'input-ended'; bytes: number; length: number | null }
+  | { kind: 'batch' }
+  | { kind: 'not-an-object' }
+  | { kind: 'bad-id' }
+  | { kind: 'no-method' }
+  | { kind: 'duplicate-id'; id: string | number }
+  | { kind: 'skipped-bytes'; bytes: number };
+
+export function framingProblemText(problem: FramingProblem): string {
+  switch (problem.kind) {
+    case 'oversized':
+      return `message of ${problem.bytes} bytes skipped: the limit is ${problem.limit / (1024 * 1024)} MiB`;
+    case 'bad-length':
+      return `message header has no usable Content-Length: received ${JSON.stringify(problem.header)}`;
+    case 'not-json':
+      return `message is not valid JSON: ${problem.detail}`;
+    case 'not-utf8':
+      return 'message is not valid JSON: its body is not valid UTF-8';
+    case 'interrupted':
+      return `message is not valid JSON: byte ${problem.bytes + 1} of a body announced as ${problem.length} bytes cannot be JSON, so reading goes on at the next Content-Length header`;
+    case 'input-ended':
+      return problem.length === null
+        ? 'input ended inside a message header'
+        : `input ended inside a message: ${problem.bytes} of its ${problem.length} bytes arrived`;
+    case 'batch':
+      return 'invalid request: batches are not supported';
+    case 'not-an-object':
+      return 'invalid request: a message must be a JSON object';
+    case 'bad-id':
+      return 'invalid request: a request id must be a string or a number';
+    case 'no-method':
+      return 'invalid request: a message needs a "method" string';
+    case 'duplicate-id':
+      return `invalid request: the request with id ${JSON.stringify(problem.id)} is still being answered, and ids must differ while pending`;
+    case 'skipped-bytes':
+      return `skipped ${problem.bytes} bytes of input that were not a protocol message`;
+  }
+}
+
+export function inputPausedText(unanswered: number, unwritten: number): string {
+  return `input paused: ${unanswered} requests are unanswered and ${unwritten} messages unwritten; reading resumes as they go out`;
+}
+
+export function inputResumedText(): string {
+  return 'input resumed: the answers went out';
+}
