@@ -109,29 +109,41 @@ export function startServer(options: ServerOptions): void {
   const { connection, logger } = options;
   let services: Promise<Services> = Promise.resolve(options.initialServices);
   let initializeReceived = false;
-  let initializeSucceeded = false;
+  /** `initialize` is accepted once: while one is being served or after one succeeded, another is refused. */
+  let initializeState: 'none' | 'pending' | 'done' = 'none';
   let shutdownReceived = false;
-  const inFlight = new Set<AbortController>();
+  /** Requests being served, with whether each is a run (the only requests that end of input cancels). */
+  const inFlight = new Map<AbortController, boolean>();
   let exiting = false;
 
   async function initialize(raw: unknown) {
     const params = parseParams(InitializeRequest, raw);
-    // Settings swap only once: a second initialize could replace the services under a run that is going.
-    // One that failed (a bad catalog, a bad rootUri) may be sent again.
-    if (initializeSucceeded) throw new ResponseError(RpcErrorCode.InvalidRequest, INITIALIZE_TWICE_TEXT);
+    // Settings swap only once: a second initialize could replace the services under a run that is going, and two
+    // pipelined ones would race for the progress file. One that failed (a bad catalog, a bad rootUri) may be sent again.
+    if (initializeState !== 'none') throw new ResponseError(RpcErrorCode.InvalidRequest, INITIALIZE_TWICE_TEXT);
+    initializeState = 'pending';
     initializeReceived = true;
-    const previous = await services;
-    const next = options.openServices({
-      initializationOptions: params.initializationOptions ?? null,
-      rootUri: params.rootUri ?? null,
-      rootPath: params.rootPath ?? null,
-      capabilities: params.capabilities ?? {},
-    });
+    // Swapped before anything awaits: every request dispatched after this one waits for the new services.
+    const previous = services;
+    // Called inside an async function so that one that throws at once (a bad rootUri) rejects instead.
+    const next = (async () =>
+      options.openServices({
+        initializationOptions: params.initializationOptions ?? null,
+        rootUri: params.rootUri ?? null,
+        rootPath: params.rootPath ?? null,
+        capabilities: params.capabilities ?? {},
+      }))();
     services = next.catch(() => previous);
-    const opened = await next;
-    initializeSucceeded = true;
+    let opened: Services;
+    try {
+      opened = await next;
+    } catch (error) {
+      initializeState = 'none';
+      throw error;
+    }
+    initializeState = 'done';
     if (typeof params.processId === 'number' && params.processId > 0) options.watchClient?.(params.processId);
-    await previous.dispose();
+    await (await previous).dispose();
     return {
       capabilities: {
         executeCommandProvider: { commands: Object.keys(commands) },
@@ -145,9 +157,10 @@ export function startServer(options: ServerOptions): void {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     // A cancel that arrived before the request was dispatched leaves a token that is already cancelled and never fires;
-    // a request dispatched after input ended or `exit` is cancelled from the start (a run must not begin then).
-    if (token.isCancellationRequested || exiting) controller.abort();
-    inFlight.add(controller);
+    // a run dispatched after input ended or `exit` is cancelled from the start (it must not begin then).
+    const isRun = method === RunRequest.method;
+    if (token.isCancellationRequested || (exiting && isRun)) controller.abort();
+    inFlight.set(controller, isRun);
     try {
       if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, afterShutdownText(method));
       if (method === InitializeRequest.method) return await initialize(raw);
@@ -176,7 +189,8 @@ export function startServer(options: ServerOptions): void {
     if (exiting) return;
     exiting = true;
     // Answer everything received; runs still going are cancelled (their group killed) and answered -32800.
-    for (const controller of inFlight) controller.abort();
+    // Other requests keep their real answer, an error included: only a run would outlive the client.
+    for (const [controller, isRun] of inFlight) if (isRun) controller.abort();
     await options.drained();
     await (await services).dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
     // Decided after draining: an initialize or shutdown still queued when input ended counts.
