@@ -134,6 +134,12 @@ async function serve(flags: Settings, clientProcessId: number | null, input: Rea
   // Told to stop, exit at once: the exit hook of run-child kills every run's process group, which a signal's
   // default action would leave running.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => process.exit(128 + osConstants.signals[signal]));
+  // A client that goes away takes our stdout with it (EPIPE): nobody is left to answer, so exit quietly, the same
+  // way (runs killed by that exit hook), instead of dying of an unhandled 'error' event. A closed stderr is no crash either.
+  const clientGone = () => process.exit(0);
+  process.stdout.on('error', clientGone);
+  protocolOut.on('error', clientGone);
+  process.stderr.on('error', () => {});
   // A dead client is a SIGTERM: whatever is going (a long request, a run) ends, and every run's group is killed.
   const watchdog = createClientWatchdog((pid) => {
     logger.warn(clientGoneText(pid));
