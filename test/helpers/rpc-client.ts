@@ -45,6 +45,8 @@ export class Sidecar extends RpcPeer {
     });
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    // A sidecar that exited (or stopped reading) must not crash the test process with EPIPE: the test sees the exit.
+    this.child.stdin.on('error', () => {});
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
