@@ -84,7 +84,7 @@ function junk(r: Random, size: number): Buffer {
 function nested(r: Random, depth: number): string {
   const open = r.chance(0.5) ? '[' : '{"a":';
   const close = open === '[' ? ']' : '}';
-  return open.repeat(depth) + '1' + close.repeat(depth);
+  return `${open.repeat(depth)}1${close.repeat(depth)}`;
 }
 
 function oddId(r: Random, index: number): string | number {
@@ -195,7 +195,7 @@ function generate(r: Random, index: number, size: 'small' | 'normal' | 'big'): C
         // 8 MiB ± 1: at the limit a message is read, one byte more and it is skipped.
         const size = MAX_MESSAGE_BYTES + r.pick([-1, 0, 1]);
         const head = `{"jsonrpc":"2.0","id":"big-${index}","method":"milestones/checkExport","params":{"module":"`;
-        const body = head + 'x'.repeat(size - head.length - 4) + '"}}';
+        const body = `${head}${'x'.repeat(size - head.length - 4)}"}}`;
         return { bytes: framed(body.padEnd(size, ' ')), expect: size <= MAX_MESSAGE_BYTES ? [`big-${index}`] : [] };
       }
       return { bytes: framed(JSON.stringify({ ...request(), params: { module: 'y'.repeat(r.int(cap)) } })), expect: [id] };
