@@ -57,6 +57,8 @@ export const InitializeRequest = request(
   }),
   z.object({
     capabilities: z.object({
+      /** The `tinytorch.milestones.*` commands of `workspace/executeCommand` (protocol/lsp.ts). */
+      executeCommandProvider: z.object({ commands: z.array(z.string()) }),
       experimental: z.object({
         milestones: z.object({ protocolVersion: z.literal(PROTOCOL_VERSION), catalog: z.string() }),
       }),

@@ -107,7 +107,7 @@ test.after.each(async () => {
 test('initialize advertises every command beside experimental.milestones; each command answers as its request does', async () => {
   const sidecar = start();
   const init = InitializeRequest.result.parse((await initialize(sidecar, CLIENTS.neovim)).result);
-  assert.equal((init.capabilities as { executeCommandProvider?: unknown }).executeCommandProvider, {
+  assert.equal(init.capabilities.executeCommandProvider, {
     commands: ['tinytorch.milestones.progress', 'tinytorch.milestones.list', 'tinytorch.milestones.run', 'tinytorch.milestones.checkExport', 'tinytorch.milestones.rescan', 'tinytorch.milestones.reset', 'tinytorch.milestones.markCompleted'],
   });
   assert.equal(init.capabilities.experimental.milestones, { protocolVersion: 1, catalog: join(folder, 'catalog.json') });
