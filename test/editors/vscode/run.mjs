@@ -180,6 +180,16 @@ async function driveUi(browser, base, ui, shots) {
   const perceptron = page.locator('.monaco-list-row[aria-label^="1957 - The Perceptron"]');
   await perceptron.waitFor({ timeout: EVENT_MS });
   check(/Locked/.test(await perceptron.getAttribute('aria-label')) && /next/.test(await perceptron.getAttribute('aria-label')), 'the Milestones view shows the perceptron locked and next');
+  // Widen the side bar (drag its sash) so each row shows met/n and what is missing; open the perceptron's modules.
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (sidebar) {
+    await page.mouse.move(sidebar.x + sidebar.width + 1, 400);
+    await page.mouse.down();
+    await page.mouse.move(sidebar.x + sidebar.width + 330, 400, { steps: 8 });
+    await page.mouse.up();
+  }
+  await perceptron.click();
+  await page.locator('.monaco-list-row[aria-label^="02_autograd"]').first().waitFor();
   await shot('02-milestones-view.png');
 
   // An nbdev export of 02_autograd lands in the watched tinytorch/ folder.
@@ -211,6 +221,15 @@ async function driveUi(browser, base, ui, shots) {
   check((await page.locator('.statusbar-item', { hasText: 'Milestones 1/5' }).count()) > 0, 'status bar shows "Milestones 1/5"');
   await shot('05-passed.png');
 
+  // Room for the timeline: the output panel closed (Ctrl+J) and the side bar narrower again.
+  await page.keyboard.press('Control+J');
+  const wide = await page.locator('.part.sidebar').boundingBox();
+  if (wide) {
+    await page.mouse.move(wide.x + wide.width + 1, 400);
+    await page.mouse.down();
+    await page.mouse.move(wide.x + wide.width - 200, 400, { steps: 8 });
+    await page.mouse.up();
+  }
   await page.locator('.action-label[aria-label="Show timeline"]').first().click();
   const frame = page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
   await frame.locator('g.milestone[data-id="perceptron"][data-status="completed"]').waitFor({ timeout: EVENT_MS });
