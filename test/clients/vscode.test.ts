@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CompletedNotification, type MilestoneProgress, ProgressRequest, type ProgressResult, RescanRequest, RunOutputNotification, RunRequest, UnlockedNotification } from '../../protocol/index.js';
+import {
+  CompletedNotification,
+  type MilestoneProgress,
+  ProgressRequest,
+  type ProgressResult,
+  RescanRequest,
+  RunOutputNotification,
+  RunRequest,
+  UnlockedNotification,
+} from '../../protocol/index.js';
 import { DateStore, type Memento, mergeDates, readTitoDates } from '../../clients/vscode/src/core/dates.js';
 import { MilestonesModel } from '../../clients/vscode/src/core/model.js';
 import { layout, milestoneYear, renderTimeline } from '../../clients/vscode/src/core/timeline-html.js';
@@ -66,20 +75,37 @@ test('the timeline places milestones by year on 1957 -> 2018, alternating label 
   assert.ok(first && second && last);
   assert.ok(first.x < second.x && second.x < last.x);
   assert.ok(Math.abs((second.x - first.x) / (last.x - first.x) - 12 / 61) < 1e-9, 'x is proportional to the year');
-  assert.equal(points.map((p) => p.tier), [-1, 1, -2]);
-  assert.equal(points.map((p) => p.isNext), [false, false, true]);
+  assert.equal(
+    points.map((p) => p.tier),
+    [-1, 1, -2],
+  );
+  assert.equal(
+    points.map((p) => p.isNext),
+    [false, false, true],
+  );
 });
 
 test('the timeline shows a date only where it matches the status', () => {
-  const dates = { '01': { unlocked: '2026-01-02T10:00:00.000Z', completed: '2026-01-05T10:00:00.000Z' }, '02': { unlocked: '2026-01-03T10:00:00.000Z' }, '06': { unlocked: '2026-01-04T10:00:00.000Z' } };
-  const points = layout(progress([milestone('01', 'Perceptron (1957)', 'completed'), milestone('02', 'XOR (1969)', 'unlocked'), milestone('06', 'MLPerf (2018)', 'locked')]), dates);
+  const dates = {
+    '01': { unlocked: '2026-01-02T10:00:00.000Z', completed: '2026-01-05T10:00:00.000Z' },
+    '02': { unlocked: '2026-01-03T10:00:00.000Z' },
+    '06': { unlocked: '2026-01-04T10:00:00.000Z' },
+  };
+  const points = layout(
+    progress([milestone('01', 'Perceptron (1957)', 'completed'), milestone('02', 'XOR (1969)', 'unlocked'), milestone('06', 'MLPerf (2018)', 'locked')]),
+    dates,
+  );
   assert.match(points[0]?.date ?? '', /^completed /);
   assert.match(points[1]?.date ?? '', /^unlocked /);
   assert.is(points[2]?.date, undefined, 'a re-locked milestone shows no stale date');
 });
 
 test('the timeline page colours by status, escapes names and allows no script', () => {
-  const html = renderTimeline(progress([milestone('01', '<b>Perceptron</b> (1957)', 'completed'), milestone('02', 'XOR (1969)', 'locked', ['01_tensor', '02_activations'], 1)], '02'), {}, 'vscode-resource:');
+  const html = renderTimeline(
+    progress([milestone('01', '<b>Perceptron</b> (1957)', 'completed'), milestone('02', 'XOR (1969)', 'locked', ['01_tensor', '02_activations'], 1)], '02'),
+    {},
+    'vscode-resource:',
+  );
   assert.match(html, /data-id="01" data-status="completed" data-year="1957"/);
   assert.match(html, /class="milestone locked next" data-id="02"/);
   assert.match(html, /1\/2 modules, missing 02_activations/);
@@ -107,7 +133,10 @@ test("dates: tito's .tito/milestones.json dates are read, ours win, and a bad fi
   try {
     assert.equal(await readTitoDates(dir), {});
     mkdirSync(join(dir, '.tito'));
-    writeFileSync(join(dir, '.tito', 'milestones.json'), '{"completed_milestones": ["01"], "completion_dates": {"01": "2026-03-01T12:00:00", "02": 5}, "unlock_dates": {"01": "2026-02-27T09:00:00"}}');
+    writeFileSync(
+      join(dir, '.tito', 'milestones.json'),
+      '{"completed_milestones": ["01"], "completion_dates": {"01": "2026-03-01T12:00:00", "02": 5}, "unlock_dates": {"01": "2026-02-27T09:00:00"}}',
+    );
     const tito = await readTitoDates(dir);
     assert.equal(Object.keys(tito), ['01']);
     assert.ok(tito['01']?.completed && tito['01']?.unlocked);

@@ -2,7 +2,15 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
-import { type ClientCapabilities, type FeatureState, LanguageClient, type LanguageClientOptions, type ServerOptions, type StaticFeature, TransportKind } from 'vscode-languageclient/node';
+import {
+  type ClientCapabilities,
+  type FeatureState,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+  TransportKind,
+} from 'vscode-languageclient/node';
 import { CLIENT_CAPABILITY } from './core/wire.js';
 
 export const CLIENT_ID = 'tinytorchMilestones';
@@ -43,7 +51,12 @@ export function createClient(context: vscode.ExtensionContext, folder: vscode.Wo
 /** The extension's settings as the sidecar's initializationOptions (docs/protocol.md §3); an empty setting is left to the sidecar. */
 export function initializationOptions(config: vscode.WorkspaceConfiguration, folder: vscode.WorkspaceFolder | undefined): Record<string, unknown> {
   const options: Record<string, unknown> = {};
-  for (const [key, isPath] of [['progressFile', true], ['exports', true], ['catalog', false], ['python', false]] as const) {
+  for (const [key, isPath] of [
+    ['progressFile', true],
+    ['exports', true],
+    ['catalog', false],
+    ['python', false],
+  ] as const) {
     const value = config.get<string>(key)?.trim();
     if (!value) continue;
     options[key] = isPath || value.includes('/') ? resolvePath(value, folder) : value;

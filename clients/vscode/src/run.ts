@@ -41,9 +41,8 @@ export class VerificationRunner {
     }
     this.output.show(true);
     this.output.appendLine(say.runStarted(name, new Date()));
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: say.runTitle(name), cancellable: true },
-      (progress, cancel) => this.request(target, progress, cancel),
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: say.runTitle(name), cancellable: true }, (progress, cancel) =>
+      this.request(target, progress, cancel),
     );
     this.announce(name, outcome);
     return outcome;

@@ -14,5 +14,10 @@ export function createStatusBar(model: MilestonesModel, command: string): vscode
     item.text = statusBarText(completed, progress.milestones.length);
     item.tooltip = statusBarTooltip(progress.milestones);
   });
-  return { dispose: () => (subscription.dispose(), item.dispose()) };
+  return {
+    dispose: () => {
+      subscription.dispose();
+      item.dispose();
+    },
+  };
 }

@@ -50,12 +50,12 @@ function milestoneItem(milestone: MilestoneProgress, snapshot: Snapshot): vscode
   item.iconPath = isNext ? NEXT_ICON : ICONS[milestone.status];
   const dates = snapshot.dates[milestone.id] ?? {};
   const when =
-    milestone.status === 'completed' && dates.completed ? dateLabel('completed', dates.completed)
-    : milestone.status === 'unlocked' && dates.unlocked ? dateLabel('unlocked', dates.unlocked)
-    : '';
-  item.description = [isNext ? `${NEXT_WORD} ·` : '', modulesLabel(milestone), missingLabel(milestone.missing), when ? `· ${when}` : '']
-    .filter(Boolean)
-    .join(' ');
+    milestone.status === 'completed' && dates.completed
+      ? dateLabel('completed', dates.completed)
+      : milestone.status === 'unlocked' && dates.unlocked
+        ? dateLabel('unlocked', dates.unlocked)
+        : '';
+  item.description = [isNext ? `${NEXT_WORD} ·` : '', modulesLabel(milestone), missingLabel(milestone.missing), when ? `· ${when}` : ''].filter(Boolean).join(' ');
   item.contextValue = `milestone.${milestone.status}`;
   const tooltip = new vscode.MarkdownString(`**${milestone.name}**: ${STATUS_WORD[milestone.status]}\n\n${milestone.description}`);
   if (milestone.missing.length > 0) tooltip.appendMarkdown(`\n\n${missingLabel(milestone.missing)}`);

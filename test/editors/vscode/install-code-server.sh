@@ -54,8 +54,10 @@ main() {
     npm_config_yes=true npm_config_dangerously_allow_all_scripts=true npm install --no-audit --no-fund --no-save --unsafe-perm \
       "code-server@$CODE_SERVER_VERSION" >"$prefix/install.log" 2>&1) ||
     { tail -40 "$prefix/install.log" >&2; err "npm install code-server failed (log: $prefix/install.log)"; }
-  [ -x "$bin" ] && [ -f "$prefix/node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node" ] ||
-    { tail -40 "$prefix/install.log" >&2; err "code-server is incomplete (its post-install did not run): see $prefix/install.log"; }
+  if [ ! -x "$bin" ] || [ ! -f "$prefix/node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node" ]; then
+    tail -40 "$prefix/install.log" >&2
+    err "code-server is incomplete (its post-install did not run): see $prefix/install.log"
+  fi
   touch "$prefix/.installed"
   say "installed in $((SECONDS - started)) s"
   printf '%s\n' "$bin"

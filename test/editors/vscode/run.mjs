@@ -58,14 +58,31 @@ async function main() {
   await mkdir(home, { recursive: true });
   const common = ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData];
   execFileSync(codeServer, [...common, '--install-extension', VSIX], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  check(existsSync(join(dirs.extensions, 'tinytorch.tinytorch-milestones-vscode-0.1.0', 'server', 'bin', 'tinytorch-milestones.js')), 'the .vsix installs with the sidecar inside it');
+  check(
+    existsSync(join(dirs.extensions, 'tinytorch.tinytorch-milestones-vscode-0.1.0', 'server', 'bin', 'tinytorch-milestones.js')),
+    'the .vsix installs with the sidecar inside it',
+  );
 
   const port = await freePort();
-  const server = spawn(codeServer, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'], {
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const server = spawn(
+    codeServer,
+    [
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+    ],
+    {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let serverLog = '';
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
@@ -179,7 +196,10 @@ async function driveUi(browser, base, ui, shots) {
   await status.first().click();
   const perceptron = page.locator('.monaco-list-row[aria-label^="1957 - The Perceptron"]');
   await perceptron.waitFor({ timeout: EVENT_MS });
-  check(/Locked/.test(await perceptron.getAttribute('aria-label')) && /next/.test(await perceptron.getAttribute('aria-label')), 'the Milestones view shows the perceptron locked and next');
+  check(
+    /Locked/.test(await perceptron.getAttribute('aria-label')) && /next/.test(await perceptron.getAttribute('aria-label')),
+    'the Milestones view shows the perceptron locked and next',
+  );
   // Widen the side bar (drag its sash) so each row shows met/n and what is missing; open the perceptron's modules.
   const sidebar = await page.locator('.part.sidebar').boundingBox();
   if (sidebar) {
@@ -206,10 +226,19 @@ async function driveUi(browser, base, ui, shots) {
 
   await toast.locator('.monaco-button', { hasText: 'Run verification' }).click();
   const passed = page.locator('.notification-toast', { hasText: '1957 - The Perceptron passed' });
-  await page.locator('.notification-toast', { hasText: 'Verifying 1957 - The Perceptron' }).waitFor({ timeout: EVENT_MS }).then(() => shot('04-running.png'), () => {});
+  await page
+    .locator('.notification-toast', { hasText: 'Verifying 1957 - The Perceptron' })
+    .waitFor({ timeout: EVENT_MS })
+    .then(
+      () => shot('04-running.png'),
+      () => {},
+    );
   await passed.waitFor({ timeout: EVENT_MS });
   const toasts = await page.evaluate(() => window.__toasts);
-  check(toasts.some((t) => t.startsWith('Verifying 1957 - The Perceptron')), 'Run verification shows a progress notification');
+  check(
+    toasts.some((t) => t.startsWith('Verifying 1957 - The Perceptron')),
+    'Run verification shows a progress notification',
+  );
   check(toasts.filter((t) => t.includes('1957 - The Perceptron') && /unlocked/i.test(t)).length === 1, 'one toast for the unlock (no window/showMessage duplicate)');
   check(!toasts.some((t) => t.includes('MILESTONE UNLOCKED')), 'no window/showMessage pop-up besides our own');
   check(!toasts.some((t) => t.includes('Milestone completed:')), "the run's completion is announced once, by the run's own message");
@@ -258,7 +287,11 @@ async function killEditor(ui) {
 }
 
 function parentOf(pid) {
-  return Number(readFileSyncSafe(`/proc/${pid}/stat`).replace(/^.*\) /s, '').split(' ')[1]);
+  return Number(
+    readFileSyncSafe(`/proc/${pid}/stat`)
+      .replace(/^.*\) /s, '')
+      .split(' ')[1],
+  );
 }
 
 /** Alive and not a zombie (a container's pid 1 may not reap the orphans it inherits). */

@@ -38,9 +38,11 @@ export function layout(progress: ProgressResult, dates: DatesById): TimelinePoin
     const fraction = year !== undefined ? (year - first) / (last - first) : n === 1 ? 0.5 : index / (n - 1);
     const when = dates[milestone.id] ?? {};
     const date =
-      milestone.status === 'completed' && when.completed ? dateLabel('completed', when.completed)
-      : milestone.status !== 'locked' && when.unlocked ? dateLabel('unlocked', when.unlocked)
-      : undefined;
+      milestone.status === 'completed' && when.completed
+        ? dateLabel('completed', when.completed)
+        : milestone.status !== 'locked' && when.unlocked
+          ? dateLabel('unlocked', when.unlocked)
+          : undefined;
     return { milestone, year, x: LEFT + fraction * (RIGHT - LEFT), tier: TIERS[index % TIERS.length] ?? 1, isNext: progress.next?.id === milestone.id, date };
   });
 }

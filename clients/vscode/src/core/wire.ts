@@ -1,13 +1,6 @@
 // The sidecar's method names and shapes that the extension uses, type-checked against protocol/ (which stays out of
 // the bundle: only its types are imported).
-import type {
-  CompletedNotification,
-  ProgressRequest,
-  RescanRequest,
-  RunOutputNotification,
-  RunRequest,
-  UnlockedNotification,
-} from '../../../../protocol/index.js';
+import type { CompletedNotification, ProgressRequest, RescanRequest, RunOutputNotification, RunRequest, UnlockedNotification } from '../../../../protocol/index.js';
 
 export type {
   CompletedParams,

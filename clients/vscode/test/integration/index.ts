@@ -11,9 +11,9 @@ import { FIRST_YEAR, LAST_YEAR, layout, milestoneYear } from '../../src/core/tim
 const EXTENSION_ID = 'tinytorch.tinytorch-milestones-vscode';
 const WAIT_MS = 60_000; // generous: the machine is shared; every wait ends on an event
 
-type Test = { name: string; fn: () => Promise<string | void> };
+type Test = { name: string; fn: () => Promise<unknown> };
 const tests: Test[] = [];
-const test = (name: string, fn: () => Promise<string | void>) => tests.push({ name, fn });
+const test = (name: string, fn: () => Promise<unknown>) => tests.push({ name, fn });
 
 let api: MilestonesApi;
 const workspace = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? assert.fail('no workspace folder is open');
@@ -23,7 +23,10 @@ function snapshotWhere(what: string, predicate: (s: Snapshot) => boolean): Promi
   return new Promise((resolve, reject) => {
     const now = api.model.snapshot;
     if (now && predicate(now)) return resolve(now);
-    const timer = setTimeout(() => (sub.dispose(), reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`))), WAIT_MS);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`));
+    }, WAIT_MS);
     const sub = api.model.onDidChange((s) => {
       if (!predicate(s)) return;
       clearTimeout(timer);
@@ -110,8 +113,15 @@ test('the timeline draws each milestone at its year, coloured by status, with th
   const s = api.model.snapshot ?? assert.fail('no snapshot');
   const points = layout(s.progress, s.dates);
   const xs = points.map((p) => p.x);
-  assert.deepEqual([...xs].sort((a, b) => a - b), xs, 'the seed milestones are in year order along the line');
-  assert.deepEqual(points.map((p) => p.year), [1957, 1986, 1989, 1998, 2017]);
+  assert.deepEqual(
+    [...xs].sort((a, b) => a - b),
+    xs,
+    'the seed milestones are in year order along the line',
+  );
+  assert.deepEqual(
+    points.map((p) => p.year),
+    [1957, 1986, 1989, 1998, 2017],
+  );
   assert.equal(milestoneYear({ name: 'Perceptron (1957)', description: '' }), 1957);
   assert.ok(FIRST_YEAR === 1957 && LAST_YEAR === 2018);
 });
@@ -143,7 +153,7 @@ export async function run(): Promise<void> {
     const started = Date.now();
     try {
       const note = await fn();
-      results.push({ name, ok: true, ms: Date.now() - started, ...(note ? { note } : {}) });
+      results.push({ name, ok: true, ms: Date.now() - started, ...(typeof note === 'string' ? { note } : {}) });
     } catch (error) {
       results.push({ name, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error), ms: Date.now() - started });
     }
