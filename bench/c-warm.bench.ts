@@ -56,7 +56,7 @@ export const bench: Bench = {
       const p50 = percentile(latencies[0], 0.5);
       const p99 = percentile(latencies[0], 0.99);
       context.figure({ id: 'c.p50', label: 'warm sequential latency p50', value: p50, unit: 'ms', baseline: percentile(latencies[1], 0.5), baselineLabel: 'minimal server', ratio: p50 / percentile(latencies[1], 0.5) });
-      context.figure({ id: 'c.p99', label: 'warm sequential latency p99', value: p99, unit: 'ms', baseline: percentile(latencies[1], 0.99), baselineLabel: 'minimal server', ratio: p99 / percentile(latencies[1], 0.99), target: '< 1 ms', met: p99 < 1, gross: p99 > 3 });
+      context.figure({ id: 'c.p99', label: 'warm sequential latency p99', value: p99, unit: 'ms', baseline: percentile(latencies[1], 0.99), baselineLabel: 'minimal server', ratio: p99 / percentile(latencies[1], 0.99), target: '< 1 ms', met: p99 < 1, gross: p99 > 3 && p99 > 3 * percentile(latencies[1], 0.99) }); // a loaded machine slows the baseline too
       const piped = median(pipe[0]);
       context.figure({ id: 'c.pipelined', label: 'warm pipelined milestones/progress', value: piped, unit: 'req/s', baseline: median(pipe[1]), baselineLabel: 'minimal server', ratio: piped / median(pipe[1]), runs: pipe[0].length });
 

@@ -57,9 +57,10 @@ const files = readdirSync(folder)
 const figures: Figure[] = [];
 const failures: string[] = [];
 for (const file of files) {
-  const { bench } = (await import(new URL(file, folder).href)) as { bench: Bench };
-  console.log(`\n== ${bench.title} (${file})`);
+  console.log(`\n== ${file}`);
   try {
+    const { bench } = (await import(new URL(file, folder).href)) as { bench: Bench };
+    console.log(`   ${bench.title}`);
     await bench.run({
       runs,
       quick,

@@ -160,20 +160,18 @@ def daemon_folder(env=None):
 
 def daemon_socket(command, env=None):
     """The daemon socket of the build that ``command`` runs (its ``dist/build-id`` names version and build),
-    or None when the command is not a tinytorch-milestones build."""
-    if not hasattr(os, 'getuid'):
+    or None when the command is not a tinytorch-milestones build, or passes it flags (which a daemon session,
+    configured by its client's environment alone, would not see)."""
+    if not hasattr(os, 'getuid') or not command or os.sep not in command[-1]:
         return None
-    for part in reversed(command):
-        if os.sep not in part:
-            continue
-        real = os.path.realpath(part)
-        try:
-            with open(os.path.join(os.path.dirname(os.path.dirname(real)), 'dist', 'build-id'), encoding='utf-8') as handle:
-                name = handle.read().strip()
-        except OSError:
-            continue
-        if name and os.sep not in name:
-            return os.path.join(daemon_folder(env), name + '.sock')
+    real = os.path.realpath(command[-1])
+    try:
+        with open(os.path.join(os.path.dirname(os.path.dirname(real)), 'dist', 'build-id'), encoding='utf-8') as handle:
+            name = handle.read().strip()
+    except OSError:
+        return None
+    if name and os.sep not in name:
+        return os.path.join(daemon_folder(env), name + '.sock')
     return None
 
 
@@ -227,8 +225,10 @@ def connect_daemon(command, env=None):
                   if not name.startswith('TINYTORCH_') or name.startswith('TINYTORCH_MILESTONES_DAEMON') or name == 'TINYTORCH_MILESTONES_DEBUG'}
     try:
         with open(path[:-len('.sock')] + '.log', 'ab') as log:
-            starter = subprocess.Popen(command + ['daemon'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                                       env=daemon_env, close_fds=True, start_new_session=True)
+            # In / like any daemon (the folder it was started from may be deleted while it runs), so the bin's path is absolute.
+            starter = subprocess.Popen(command[:-1] + [os.path.realpath(command[-1]), 'daemon'], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=log, env=daemon_env, close_fds=True,
+                                       start_new_session=True, cwd='/')
     except OSError:
         return None
     _daemon_starters.append(starter)

@@ -7,7 +7,9 @@
 # (macOS), else a plain line.
 #
 # The sidecar is found as TINYTORCH_MILESTONES_CMD (split as a shell would), then tinytorch-milestones on
-# PATH, then node with this checkout's bin/tinytorch-milestones.js; `--stdio` is appended.
+# PATH, then node with this checkout's bin/tinytorch-milestones.js. When that command is this package's bin,
+# `connect` is appended: stdio bridged to the per-user daemon (started when missing, SPEC section 10), which
+# serves stdio itself when the daemon cannot be used; otherwise, or with TINYTORCH_MILESTONES_DAEMON=0, `--stdio`.
 # Frames are `Content-Length: N\r\n\r\n` + JSON, N in bytes: the whole script runs with LC_ALL=C.
 
 set -u
@@ -232,8 +234,20 @@ find_sidecar() {
     exit 1
 }
 
+# daemon_usable: the command is this package's own bin, with no flags after it (a daemon session takes its
+# settings from this environment alone), and TINYTORCH_MILESTONES_DAEMON does not turn reuse off.
+daemon_usable() {
+    case ${TINYTORCH_MILESTONES_DAEMON:-} in
+        0 | [Ff]alse | [Nn]o | [Oo]ff) return 1 ;;
+    esac
+    local last=${SIDECAR_CMD[${#SIDECAR_CMD[@]} - 1]}
+    [[ ${last##*/} == tinytorch-milestones || ${last##*/} == tinytorch-milestones.js ]]
+}
+
 start_sidecar() {
     find_sidecar
+    local mode=--stdio
+    daemon_usable && mode=connect
     STDERR_FILE=$(mktemp "${TMPDIR:-/tmp}/tinytorch-milestones.XXXXXX") || exit 1
     if [[ ${SIDECAR_CMD[0]} != */* ]] && ! command -v -- "${SIDECAR_CMD[0]}" >/dev/null 2>&1; then
         err "cannot start the milestone sidecar (${SIDECAR_CMD[*]}): command not found"
@@ -243,7 +257,7 @@ start_sidecar() {
         err "cannot start the milestone sidecar (${SIDECAR_CMD[*]}): no such executable file"
         exit 1
     fi
-    coproc MILESTONES_SIDECAR { exec "${SIDECAR_CMD[@]}" --stdio 2>"$STDERR_FILE"; }
+    coproc MILESTONES_SIDECAR { exec "${SIDECAR_CMD[@]}" "$mode" 2>"$STDERR_FILE"; }
     # Our own copies of its pid and pipe ends: bash unsets the coproc's variables when it exits.
     SIDECAR_PID=$MILESTONES_SIDECAR_PID
     # shellcheck disable=SC2261 # two {fd} duplications, not two redirections of one stream

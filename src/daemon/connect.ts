@@ -45,7 +45,8 @@ export async function connectOrStart(address: DaemonAddress, command: { file: st
   const log = openSync(address.log, 'a', 0o600);
   let failed = false;
   try {
-    const child = spawn(command.file, [...command.args, 'daemon'], { detached: true, stdio: ['ignore', 'ignore', log], env: daemonEnvironment(process.env) });
+    // In / like any daemon: the folder it was started from may be deleted while it runs.
+    const child = spawn(command.file, [...command.args, 'daemon'], { cwd: '/', detached: true, stdio: ['ignore', 'ignore', log], env: daemonEnvironment(process.env) });
     child.once('error', () => (failed = true));
     child.once('exit', (code) => (failed = code !== 0));
     child.unref();

@@ -41,9 +41,18 @@ export function runEnvironment(daemonEnv: NodeJS.ProcessEnv, client: ClientConte
   return client ? { ...env, ...client.env } : {};
 }
 
+/** The daemon's own folder, for a connection that sent no client: '/' once the folder it started in is gone. */
+function daemonCwd(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '/';
+  }
+}
+
 /** Settings as the client would have resolved them itself: its environment, its home, paths from its directory. */
 export function clientConfig(init: InitializeInfo, client: ClientContext | null, daemonEnv: NodeJS.ProcessEnv): Config {
-  const cwd = client?.cwd ?? process.cwd();
+  const cwd = client?.cwd ?? daemonCwd();
   const env = client ? client.env : daemonEnv;
   const inCwd = (path: string) => resolve(cwd, path);
   const sources: ConfigSources = {

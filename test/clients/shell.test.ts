@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'uvu';
+import { spawnSync } from 'node:child_process';
+import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckExportRequest, ListRequest, ProgressRequest, RunRequest, UnlockedNotification } from '../../protocol/index.js';
 import { withTimeout } from '../helpers/timeout.js';
@@ -26,6 +27,32 @@ interface Outcome {
   stderr: string;
 }
 
+/**
+ * Every test runs twice: through the per-user daemon (the client's default: `connect`) and through a spawned
+ * `--stdio` sidecar (TINYTORCH_MILESTONES_DAEMON=0). The daemon lives in this file's own XDG_RUNTIME_DIR, never a
+ * real user's, and is stopped after its suite.
+ */
+const MODES = ['daemon', 'spawn'] as const;
+let mode: (typeof MODES)[number] = 'daemon';
+const runtime = mkdtempSync(join(tmpdir(), 'ttm-shell-runtime-'));
+const suites = MODES.map((name) => {
+  const cases = suite(`shell client through ${name === 'daemon' ? 'the daemon' : 'a spawned sidecar'}`);
+  cases.before(() => {
+    mode = name;
+  });
+  cases.after(() => {
+    spawnSync(process.execPath, [BIN, 'daemon', 'stop'], { env: { ...process.env, XDG_RUNTIME_DIR: runtime }, stdio: 'ignore' });
+    if (name === MODES.at(-1)) rmSync(runtime, { recursive: true, force: true });
+  });
+  return cases;
+});
+/** Registers each test, hook and run in both suites. */
+const test = Object.assign((name: string, handler: Parameters<Test>[1]) => suites.forEach((cases) => cases(name, handler)), {
+  before: { each: (handler: () => void | Promise<void>) => suites.forEach((cases) => cases.before.each(handler)) },
+  after: { each: (handler: () => void | Promise<void>) => suites.forEach((cases) => cases.after.each(handler)) },
+  run: () => suites.forEach((cases) => cases.run()),
+});
+
 let folder = '';
 let home = '';
 const children = new Set<ChildProcess>();
@@ -33,7 +60,14 @@ const children = new Set<ChildProcess>();
 const progressFile = () => join(home, '.tinytorch', 'progress.json');
 
 function environment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, TINYTORCH_MILESTONES_CMD: SIDECAR_CMD, TINYTORCH_CATALOG: 'seed' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    TINYTORCH_MILESTONES_CMD: SIDECAR_CMD,
+    TINYTORCH_CATALOG: 'seed',
+    XDG_RUNTIME_DIR: runtime,
+    TINYTORCH_MILESTONES_DAEMON: mode === 'daemon' ? '1' : '0',
+  };
   // uvu sets FORCE_COLOR, and pytest would colour its live output.
   for (const key of ['TINYTORCH_PROGRESS_FILE', 'TINYTORCH_WORKSPACE', 'TINYTORCH_EXPORTS', 'TINYTORCH_PYTHON', 'FORCE_COLOR', 'PY_COLORS']) delete env[key];
   for (const [key, value] of Object.entries(extra)) {
