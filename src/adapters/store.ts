@@ -8,7 +8,14 @@ import { CancelledError, MilestoneError, SettingError } from '../../protocol/ind
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { decodeFileBytes, encodeFileText } from '../core/file-text.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';
-import { progressFileCorruptText, progressFileReadOnlyText, progressFileUnreadableText, progressFileUnwritableText } from '../core/messages.js';
+import {
+  backupFailedReason,
+  progressChangeCancelledText,
+  progressFileCorruptText,
+  progressFileReadOnlyText,
+  progressFileUnreadableText,
+  progressFileUnwritableText,
+} from '../core/messages.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore, StoreCallOptions } from '../ports.js';
 import { withLock } from './lock.js';
 
@@ -202,7 +209,7 @@ async function explainingWriteErrors<T>(path: string, action: () => Promise<T>):
 }
 
 function throwIfCancelled(path: string, signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError(`Stopped before changing the progress file ${path}.`);
+  if (signal?.aborted) throw new CancelledError(progressChangeCancelledText(path));
 }
 
 export function createFileStore(options: FileStoreOptions): ProgressStore {
@@ -274,7 +281,7 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
       backup = await backUp(text, 'corrupt');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      failed = code === 'EACCES' || code === 'EPERM' ? `permission denied in ${dirname(path)}` : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+      failed = backupFailedReason(code, dirname(path), (error as Error).message);
     }
     throw new MilestoneError('progress-file-corrupt', progressFileCorruptText(path, parsed.reason, backup === null ? { failed } : { path: backup }), { path, backup });
   }

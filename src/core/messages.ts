@@ -554,3 +554,17 @@ export function inputPausedText(unanswered: number, unwritten: number): string {
 export function inputResumedText(): string {
   return 'input resumed: the answers went out';
 }
+
+// ---- the progress store ----
+
+export function progressChangeCancelledText(path: string): string {
+  return `Stopped before changing the progress file ${path}.`;
+}
+
+/** Why a corrupt progress file could not be copied aside (a clause of progressFileCorruptText). */
+export function backupFailedReason(code: string | undefined, folder: string, detail: string): string {
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied in ${folder}`;
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'the disk is full';
+  return detail;
+}
