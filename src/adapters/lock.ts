@@ -6,7 +6,7 @@ import { link, lstat, readFile, rmdir, unlink, writeFile } from 'node:fs/promise
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, SettingError } from '../../protocol/index.js';
-import { lockCancelledText, lockTimeoutText, type LockBlocker } from '../core/messages.js';
+import { lockCancelledText, lockTimeoutText, lockUnremovableReason, lockUnusableReason, type LockBlocker } from '../core/messages.js';
 
 export interface LockOptions {
   /** How long to wait for the lock before giving up with one sentence. */
@@ -122,16 +122,16 @@ type Look = { kind: 'gone' } | { kind: 'holder'; content: string; holder: Holder
 async function look(path: string): Promise<Look> {
   try {
     const stats = await lstat(path);
-    if (stats.isDirectory()) return { kind: 'unusable', reason: 'it is a folder' };
-    if (stats.isSymbolicLink()) return { kind: 'unusable', reason: 'it is a symbolic link' };
-    if (!stats.isFile()) return { kind: 'unusable', reason: 'it is not a regular file' };
+    if (stats.isDirectory()) return { kind: 'unusable', reason: lockUnusableReason('folder') };
+    if (stats.isSymbolicLink()) return { kind: 'unusable', reason: lockUnusableReason('symbolic-link') };
+    if (!stats.isFile()) return { kind: 'unusable', reason: lockUnusableReason('not-a-file') };
     const content = await readFile(path, 'utf8');
     const holder = parseHolder(content);
     return { kind: 'holder', content, holder, alive: holder !== null && (await holderIsAlive(holder)) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'gone' };
-    return { kind: 'unusable', reason: code === 'EACCES' || code === 'EPERM' ? 'it cannot be read (permission denied)' : (error as Error).message };
+    return { kind: 'unusable', reason: code === 'EACCES' || code === 'EPERM' ? lockUnusableReason('unreadable') : (error as Error).message };
   }
 }
 
@@ -159,7 +159,7 @@ async function takeOver(lockPath: string, deadContent: string): Promise<LockBloc
       await unlink(lockPath);
       return null;
     } catch (error) {
-      return { kind: 'unusable', path: lockPath, reason: `it cannot be removed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+      return { kind: 'unusable', path: lockPath, reason: lockUnremovableReason((error as NodeJS.ErrnoException).code ?? (error as Error).message) };
     }
   } finally {
     await unlink(guard).catch(() => {});

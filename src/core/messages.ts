@@ -568,3 +568,33 @@ export function backupFailedReason(code: string | undefined, folder: string, det
   if (code === 'ENOSPC') return 'the disk is full';
   return detail;
 }
+
+// ---- reasons: clauses the sentences above are built with ----
+
+export function notJsonReason(detail: string): string {
+  return `not valid JSON (${detail})`;
+}
+
+export function notAnObjectReason(found: string): string {
+  return `expected a JSON object, found ${found}`;
+}
+
+/** Why something at a lock path is not a lock any holder will release. */
+export function lockUnusableReason(what: 'folder' | 'symbolic-link' | 'not-a-file' | 'unreadable'): string {
+  switch (what) {
+    case 'folder':
+      return 'it is a folder';
+    case 'symbolic-link':
+      return 'it is a symbolic link';
+    case 'not-a-file':
+      return 'it is not a regular file';
+    case 'unreadable':
+      return 'it cannot be read (permission denied)';
+    default:
+      return unreachable(what);
+  }
+}
+
+export function lockUnremovableReason(detail: string): string {
+  return `it cannot be removed (${detail})`;
+}
