@@ -3,11 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commands, InitializeRequest, ProgressRequest, RunRequest } from '../../protocol/index.js';
 import { isAlive, isGoneWithin } from '../helpers/process.js';
-import { Sidecar, type RpcMessage } from '../helpers/rpc-client.js';
+import { BIN, Sidecar, type RpcMessage } from '../helpers/rpc-client.js';
 
 const TESTS = `
 import os, subprocess, sys, time
@@ -45,6 +46,9 @@ let folder = '';
 let workspace = '';
 const sidecars: Sidecar[] = [];
 const others: ChildProcess[] = [];
+/** Detached processes that hold a sidecar's pipes (fixtures/editor-parent.mjs): killed by pid. */
+const holders: number[] = [];
+const EDITOR_PARENT = fileURLToPath(new URL('../fixtures/editor-parent.mjs', import.meta.url));
 
 function start(args: string[] = []): Sidecar {
   const sidecar = new Sidecar({
@@ -101,6 +105,7 @@ test.before.each(() => {
 test.after.each(async () => {
   await Promise.all(sidecars.splice(0).map((sidecar) => sidecar.dispose()));
   for (const child of others.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pid of holders.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -278,6 +283,24 @@ test('watchdog: when initialize.processId dies during a run, the sidecar and the
   await sidecar.waitExit(2000);
   assert.ok(await isGoneWithin(pid, Math.max(0, 2000 - (Date.now() - killedAt))), `grandchild ${pid} outlived the editor by 2 s`);
   assert.match(sidecar.stderr, `process ${editor.pid}`);
+});
+
+test('watchdog: killing the editor that started the sidecar, while helpers keep its pipes open, ends it and its run within 2 s', async () => {
+  const parent = spawn(process.execPath, [EDITOR_PARENT, BIN, '--progress-file', join(folder, 'progress.json'), '--catalog', join(folder, 'catalog.json'), '--workspace', workspace], {
+    env: { ...process.env, TINYTORCH_WORKSPACE: '', TINYTORCH_EXPORTS: '', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  others.push(parent);
+  const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))));
+  const { sidecar, holder } = JSON.parse(line) as { sidecar: number; holder: number };
+  holders.push(holder);
+  const pid = await grandchildPid();
+  assert.ok(isAlive(sidecar) && isAlive(holder));
+  parent.kill('SIGKILL');
+  const killedAt = Date.now();
+  assert.ok(await isGoneWithin(sidecar, 2000), `the sidecar ${sidecar} outlived its editor by 2 s`);
+  assert.ok(await isGoneWithin(pid, Math.max(0, 2000 - (Date.now() - killedAt))), `grandchild ${pid} outlived the editor by 2 s`);
+  assert.ok(isAlive(holder), 'the pipes stayed open: the watchdog ended it, not end of input');
 });
 
 test('watchdog: --clientProcessId works without initialize, during a long request', async () => {
