@@ -23,6 +23,16 @@ export interface LockOptions {
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 const HOST = hostname();
 const MAX_DELAY_MS = 25;
+/**
+ * Fairness: a process that releases the lock and takes it again at once (a sidecar with a queue of writes) would
+ * starve the waiters, who only poll. A waiter that has waited this long claims the next turn (`<lock>.next`, one
+ * claimant at a time); while a live claimant holds the turn, nobody else takes the free lock.
+ */
+const CLAIM_TURN_AFTER_MS = 100;
+/** A turn not used within this long is ignored (its claimant is stuck or gone). */
+const TURN_EXPIRES_MS = 2_000;
+/** However busy the lock, a wait ends after this many time limits. */
+const HARD_LIMIT_TIMES = 6;
 
 /**
  * When a process started, as a token that differs between two processes that had the same pid: the start time in
@@ -166,6 +176,29 @@ async function takeOver(lockPath: string, deadContent: string): Promise<LockBloc
   }
 }
 
+/** Another live process's claim on the next turn (a fresh `<lock>.next` naming it), or null; a stale turn is removed. */
+async function turnTakenByOther(turnPath: string): Promise<string | null> {
+  let content: string;
+  let ageMs: number;
+  try {
+    const stats = await lstat(turnPath);
+    ageMs = Date.now() - stats.mtimeMs;
+    content = await readFile(turnPath, 'utf8');
+  } catch {
+    return null;
+  }
+  if (content === (await identity())) return null;
+  const holder = parseHolder(content);
+  if (holder !== null && ageMs < TURN_EXPIRES_MS && (await holderIsAlive(holder))) return content;
+  if ((await readFile(turnPath, 'utf8').catch(() => null)) === content) await unlink(turnPath).catch(() => {});
+  return null;
+}
+
+async function giveUpTurn(turnPath: string): Promise<void> {
+  const mine = await identity();
+  if ((await readFile(turnPath, 'utf8').catch(() => null)) === mine) await unlink(turnPath).catch(() => {});
+}
+
 /** For `repair`: removes whatever blocks the lock path (a file, a symlink, an empty folder). True when it went. */
 async function removeBlocker(path: string): Promise<boolean> {
   try {
@@ -191,11 +224,26 @@ function releaseAllAtExit(): void {
 }
 
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+  const turnPath = `${lockPath}.next`;
+  try {
+    return await acquire(lockPath, turnPath, options);
+  } finally {
+    await giveUpTurn(turnPath);
+  }
+}
+
+async function acquire(lockPath: string, turnPath: string, options: LockOptions): Promise<() => Promise<void>> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const { signal } = options;
-  let deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  let deadline = started + timeoutMs;
+  // The time limit is for one holder (or one unusable lock path) that stays: a lock that keeps changing hands is
+  // progress, so each new holder gives another timeoutMs, up to a hard limit.
+  const hardDeadline = started + HARD_LIMIT_TIMES * timeoutMs;
+  let lastBlocker = '';
   let delayMs = 1;
   let brokeStuck = false;
+  let haveTurn = false;
   let blocker: LockBlocker = { kind: 'busy' };
   const cancelled = () => new CancelledError(lockCancelledText(lockPath));
   for (let attempt = 0; ; attempt++) {
@@ -212,7 +260,18 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       }
       throw new SettingError(lockTimeoutText(lockPath, timeoutMs, blocker));
     }
-    if (await createExclusive(lockPath)) {
+    if (!haveTurn && Date.now() - started >= CLAIM_TURN_AFTER_MS) haveTurn = await createExclusive(turnPath).catch(() => false);
+    const otherTurn = haveTurn ? null : await turnTakenByOther(turnPath);
+    const yieldToTurn = otherTurn !== null;
+    // Another waiter's turn is progress too: the lock is moving, not stuck.
+    if (otherTurn !== null && otherTurn !== lastBlocker) {
+      if (lastBlocker !== '') deadline = Math.max(deadline, Math.min(Date.now() + timeoutMs, hardDeadline));
+      lastBlocker = otherTurn;
+    }
+    // A waiter looks before it tries: creating and removing a temporary file at every poll would crowd the folder that
+    // the holder is writing and syncing.
+    let seen: Look | null = attempt > 0 && !yieldToTurn ? await look(lockPath) : null;
+    if (!yieldToTurn && (seen === null || seen.kind === 'gone') && (await createExclusive(lockPath))) {
       const mine = await identity();
       held.set(lockPath, mine);
       if (!exitHookInstalled) {
@@ -224,15 +283,18 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
         if ((await readFile(lockPath, 'utf8').catch(() => null)) === mine) await unlink(lockPath).catch(() => {});
       };
     }
-    const seen = await look(lockPath);
+    if (yieldToTurn) seen = { kind: 'gone' };
+    else if (seen === null || seen.kind === 'gone') seen = await look(lockPath);
     if (seen.kind === 'gone') {
       blocker = { kind: 'busy' };
-      if (attempt === 0) continue; // released between our two looks: try again at once, once
+      if (attempt === 0 && !yieldToTurn) continue; // released between our two looks: try again at once, once
     } else if (seen.kind === 'unusable') {
       blocker = { kind: 'unusable', path: lockPath, reason: seen.reason };
       if (options.breakStuck && !brokeStuck) deadline = 0;
     } else if (seen.alive) {
       blocker = { kind: 'holder', path: lockPath, pid: seen.holder?.pid ?? null, host: seen.holder?.host ?? null };
+      if (seen.content !== lastBlocker && lastBlocker !== '') deadline = Math.max(deadline, Math.min(Date.now() + timeoutMs, hardDeadline));
+      lastBlocker = seen.content;
     } else {
       const still = await takeOver(lockPath, seen.content);
       if (still === null) continue; // the dead holder's lock is gone: take it now
@@ -243,7 +305,8 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     } catch {
       throw cancelled();
     }
-    delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
+    // The claimant of the next turn looks often, so the turn is not wasted.
+    delayMs = Math.min(delayMs * 2, haveTurn ? 4 : MAX_DELAY_MS);
   }
 }
 

@@ -123,7 +123,7 @@ const statOrNull = (path: string) =>
 /** Ours: `<base>.tmp-<pid>-<hex>` for the file, its pending panels and its lock; `<base>.lock.<pid>.<hex>` from older versions. */
 function temporaryPattern(base: string): RegExp {
   const name = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${name}(?:\\.pending-panels\\.json|\\.lock|\\.lock\\.takeover)?(?:\\.tmp-(\\d+)-|\\.lock(?:\\.takeover)?\\.(\\d+)\\.)[0-9a-f]+$`);
+  return new RegExp(`^${name}(?:\\.pending-panels\\.json|\\.lock|\\.lock\\.takeover|\\.lock\\.next)?(?:\\.tmp-(\\d+)-|\\.lock(?:\\.takeover)?\\.(\\d+)\\.)[0-9a-f]+$`);
 }
 
 /** A temporary file outlives its writer only after a kill; the writer's pid being gone (or an hour passing) proves it. */
