@@ -240,9 +240,30 @@ def check_module_export(module_name, console=None):
             _note(console, error)
         return _empty_result()
     if console is not None:
+        note = _note_before_answer(result)
+        if note is not None:  # a module outside the catalog: recorded, and the student hears it
+            _say_on(console, note)
         for message in result['messages']:
             _print_panel(console, message)
     return {'newly_unlocked': list(result['newlyUnlocked']), 'messages': list(result['messages'])}
+
+
+def _note_before_answer(result):
+    """The sentence the sidecar puts before its answer (a module the catalog does not list), or None."""
+    first, newline, rest = (result.get('text') or '').partition('\n')
+    messages = result.get('messages') or []
+    answer_follows = rest == '\n\n'.join(messages) if messages else rest.startswith('Recorded ')
+    return first if newline and answer_follows else None
+
+
+def _say_on(console, text):
+    if _is_rich_console(console):
+        from rich.text import Text
+        console.print(Text(text, style='yellow'))
+    elif hasattr(console, 'print'):
+        console.print(text)
+    else:
+        _say(text)
 
 
 class MilestoneTracker:

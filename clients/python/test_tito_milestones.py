@@ -75,6 +75,23 @@ class TitoMilestonesTest(SidecarCase):
         self.assertEqual(code, 0)
         self.assertIn('Milestone Commands', text)
 
+    def test_a_module_outside_the_catalog_is_recorded_and_said(self):
+        class Console:
+            def __init__(self):
+                self.lines = []
+
+            def print(self, text=''):
+                self.lines.append(str(text))
+
+        console = Console()
+        result = milestone_tracker.check_module_export('08_spatial', console=console)  # tito's own (wrong) name
+        self.assertEqual(result, {'newly_unlocked': [], 'messages': []})
+        self.assertEqual(console.lines, ['08_spatial is not a module of the tinytorch catalog (did you mean 09_spatial?).'])
+        self.assertIn('08_spatial', self.read_progress()['completed_modules'])
+        console.lines.clear()
+        milestone_tracker.check_module_export('01_tensor', console=console)
+        self.assertFalse(any('not a module' in line for line in console.lines), console.lines)
+
     def test_tito_builds_it_with_its_config_and_a_subparser(self):
         import argparse
         parser = argparse.ArgumentParser(prog='tito')
