@@ -122,7 +122,7 @@ export abstract class RpcPeer {
     return answer;
   }
 
-  async waitExit(timeoutMs = 2000): Promise<Exit> {
+  async waitExit(timeoutMs = 5000): Promise<Exit> {
     const limit = scaled(timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
