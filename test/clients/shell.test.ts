@@ -47,11 +47,26 @@ const suites = MODES.map((name) => {
   return cases;
 });
 /** Registers each test, hook and run in both suites. */
-const test = Object.assign((name: string, handler: Parameters<Test>[1]) => suites.forEach((cases) => cases(name, handler)), {
-  before: { each: (handler: () => void | Promise<void>) => suites.forEach((cases) => cases.before.each(handler)) },
-  after: { each: (handler: () => void | Promise<void>) => suites.forEach((cases) => cases.after.each(handler)) },
-  run: () => suites.forEach((cases) => cases.run()),
-});
+const test = Object.assign(
+  (name: string, handler: Parameters<Test>[1]) => {
+    for (const cases of suites) cases(name, handler);
+  },
+  {
+    before: {
+      each: (handler: () => void | Promise<void>) => {
+        for (const cases of suites) cases.before.each(handler);
+      },
+    },
+    after: {
+      each: (handler: () => void | Promise<void>) => {
+        for (const cases of suites) cases.after.each(handler);
+      },
+    },
+    run: () => {
+      for (const cases of suites) cases.run();
+    },
+  },
+);
 
 let folder = '';
 let home = '';
