@@ -43,6 +43,9 @@ main() {
   export TINYTORCH_WORKSPACE="$DEMO/workspace"
   export TINYTORCH_CATALOG=seed
   export TINYTORCH_MILESTONES_PLAIN=1
+  # The clients share a per-user daemon; the demo's own lives in its folder and is stopped at the end.
+  export XDG_RUNTIME_DIR="$DEMO/runtime"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
   cd "$DEMO"
 
   step "An editor's view: the shell client watches for notifications"
@@ -85,6 +88,7 @@ cleanup() {
     kill -TERM "$WATCH_PID" 2>/dev/null || true
     wait "$WATCH_PID" 2>/dev/null || true
   fi
+  node "$ROOT/bin/tinytorch-milestones.js" daemon stop >/dev/null 2>&1 || true
   rm -rf "$DEMO"
 }
 

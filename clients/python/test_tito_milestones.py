@@ -7,7 +7,7 @@ import os
 import sys
 import unittest
 
-from test_milestone_tracker import SidecarCase, setUpModule, tearDownModule  # noqa: F401 (unittest's module hooks)
+from test_milestone_tracker import SidecarCase, _through_the_daemon, setUpModule, tearDownModule  # noqa: F401 (unittest's module hooks)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -118,6 +118,8 @@ class NoSidecarTest(unittest.TestCase):
                 os.environ['TINYTORCH_MILESTONES_CMD'] = saved_cmd
         self.assertIn('npm install -g tinytorch-milestones', str(caught.exception))
 
+
+_through_the_daemon(globals())  # every test also through the per-user daemon (test_milestone_tracker.py)
 
 if __name__ == '__main__':
     unittest.main()
