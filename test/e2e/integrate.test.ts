@@ -102,7 +102,6 @@ function python(checkout: string, args: string[], progressFile: string) {
     TINYTORCH_MILESTONES_CMD: `${process.execPath} ${BIN}`,
     // A spawned sidecar: a daemon would outlive the test (the clients' tests cover the daemon path).
     TINYTORCH_MILESTONES_DAEMON: '0',
-    TINYTORCH_MILESTONES_DAEMON: '0',
     TINYTORCH_MILESTONES_PLAIN: '1',
     TINYTORCH_PROGRESS_FILE: progressFile,
     TINYTORCH_WORKSPACE: '',
