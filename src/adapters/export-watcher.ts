@@ -1,5 +1,6 @@
 // Watches the export directory: each added or changed module file, once its writes settle, is reported with its module.
-import { resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import type { CatalogModule } from '../../protocol/index.js';
 import { isExportCandidate, isWatchedFolder, moduleFromExportMap, moduleOfExport, relativeTo } from '../core/export-mapping.js';
 import { readHead } from './read-head.js';
@@ -28,23 +29,26 @@ export function watchExports(options: ExportWatcherOptions): FolderWatch {
   const working = new Set<Promise<void>>();
   let closed = false;
 
-  const schedule = (path: string, delayMs: number, recheck: boolean) => {
-    clearTimeout(timers.get(path));
+  /** `target` is a path, or the bytes of one whose name is not UTF-8. */
+  const schedule = (target: string | Buffer, delayMs: number, recheck: boolean) => {
+    const key = typeof target === 'string' ? target : `\0${target.toString('hex')}`;
+    clearTimeout(timers.get(key));
     const timer = setTimeout(() => {
-      timers.delete(path);
-      const work = settle(path, recheck).catch(options.onError);
+      timers.delete(key);
+      const work = settle(target, recheck).catch(options.onError);
       working.add(work);
       void work.finally(() => working.delete(work));
     }, delayMs);
-    timers.set(path, timer);
+    timers.set(key, timer);
   };
 
-  async function settle(path: string, recheck: boolean): Promise<void> {
-    const content = await readHead(path);
+  async function settle(target: string | Buffer, recheck: boolean): Promise<void> {
+    const content = await readHead(target);
     if (closed || content === null) return;
+    const path = target.toString();
     const module = moduleOfExport({ folder, path, content }, options.modules);
     if (module === null) {
-      if (recheck) schedule(path, RECHECK_MS, false);
+      if (recheck) schedule(target, RECHECK_MS, false);
       return;
     }
     seen.set(path, module);
@@ -64,7 +68,27 @@ export function watchExports(options: ExportWatcherOptions): FolderWatch {
     schedule(path, SETTLE_MS, true);
   };
 
-  const watch = watchFolder({ folder, recursive: true, watchFolder: isWatchedFolder, onEvent, onError: options.onError });
+  /**
+   * chokidar drops the events of a name that is not UTF-8 (`caf\xe9.py` decodes to `caf\uFFFD.py`, which it cannot
+   * stat): such a raw event makes us list that folder by bytes and read its files whose names are not UTF-8.
+   */
+  const onRaw = (watchedPath: string, name: string) => {
+    if (closed || !name.includes('\uFFFD')) return;
+    void readdir(watchedPath, { withFileTypes: true, encoding: 'buffer' }).then(
+      (entries) => {
+        for (const entry of entries) {
+          const lossy = entry.name.toString('utf8');
+          if (!entry.isFile() || lossy !== name || Buffer.from(lossy).equals(entry.name)) continue;
+          const raw = Buffer.concat([Buffer.from(watchedPath), Buffer.from(sep), entry.name]);
+          const relative = relativeTo(folder, raw.toString('utf8'));
+          if (relative !== null && isExportCandidate(relative)) schedule(raw, SETTLE_MS, true);
+        }
+      },
+      () => {}, // a file chokidar watches, or a folder gone meanwhile
+    );
+  };
+
+  const watch = watchFolder({ folder, recursive: true, watchFolder: isWatchedFolder, onEvent, onRaw, onError: options.onError });
   return {
     ready: watch.ready,
     async close() {

@@ -1,10 +1,10 @@
 // Reads what a workspace shows as completed, on demand (a rescan): exported files git cannot explain, and tito's records.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { MilestoneError } from '../../protocol/index.js';
 import type { ActiveCatalog } from '../core/catalog.js';
 import type { Config } from '../core/config.js';
-import { isExportCandidate, moduleOfExport, relativeTo } from '../core/export-mapping.js';
+import { isExportCandidate, isWatchedFolder, moduleOfExport, relativeTo } from '../core/export-mapping.js';
 import { noWorkspaceForRescanText, titoFileUnreadableText } from '../core/messages.js';
 import { modulesForNumbers } from '../core/modules.js';
 import { parseTitoMilestones } from '../core/tito-milestones.js';
@@ -23,9 +23,29 @@ export function titoMilestonesPath(workspace: string): string {
   return join(workspace, '.tito', 'milestones.json');
 }
 
-async function exportedFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+/** A file found under the export folder: its path as text (for mapping) and as the bytes the system holds. */
+export interface FoundFile {
+  readonly path: string;
+  readonly raw: Buffer;
+}
+
+/**
+ * Every regular file under `folder`, listed by bytes so that a name that is not UTF-8 (`caf\xe9.py`) can still be
+ * opened. Symlinks are never followed (two links to `.` would make the walk endless) and FIFOs are not files.
+ */
+export async function exportedFiles(folder: string | Buffer): Promise<FoundFile[]> {
+  const found: FoundFile[] = [];
+  const pending: Buffer[] = [typeof folder === 'string' ? Buffer.from(folder) : folder];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => []);
+    for (const entry of entries) {
+      const raw = Buffer.concat([dir, Buffer.from(sep), entry.name]);
+      if (entry.isDirectory()) {
+        if (isWatchedFolder(entry.name.toString('utf8'))) pending.push(raw);
+      } else if (entry.isFile()) found.push({ path: raw.toString('utf8'), raw });
+    }
+  }
+  return found;
 }
 
 /** tito's completed module numbers, mapped through the catalog; a missing file completes nothing. */
@@ -66,10 +86,10 @@ export async function scanWorkspace(config: Config, catalog: ActiveCatalog, evid
   let completedMilestones: string[] = [];
   if (config.exports) {
     const folder = resolve(config.exports);
-    for (const path of await exportedFiles(folder)) {
+    for (const { path, raw } of await exportedFiles(folder)) {
       const relative = relativeTo(folder, path);
       if (relative === null || !isExportCandidate(relative)) continue;
-      const content = await readHead(path);
+      const content = await readHead(raw);
       const module = content === null ? null : moduleOfExport({ folder, path, content }, catalog.modules);
       // A file a clone, checkout or pull wrote is the repository's, not the student's (docs/protocol.md §11).
       if (module && !found.has(module) && (await evidence.isWork(path))) found.add(module);
