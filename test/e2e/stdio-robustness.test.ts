@@ -105,7 +105,7 @@ test('a client that stops reading stdout: input is paused, memory stays bounded,
   const sidecar = new Sidecar({ args: ['--progress-file', progressFile()], env: { TINYTORCH_WORKSPACE: '', TINYTORCH_CATALOG: '', TINYTORCH_MILESTONES_DEBUG: '1' } });
   sidecars.push(sidecar);
   sidecar.child.stdout.pause();
-  const count = 20_000;
+  const count = 8_000;
   const body = (id: number) => frame({ jsonrpc: '2.0', id, method: 'milestones/catalog', params: {} });
   sidecar.child.stdin.write(Buffer.concat(Array.from({ length: count }, (_, index) => body(index + 1))));
   // The sidecar says when it stops reading; the input it did not read stays with us.
