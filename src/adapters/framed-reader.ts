@@ -88,6 +88,10 @@ function searchToken(buffer: Buffer, from: number, to = buffer.length): number {
   return -1;
 }
 
+function startsWithToken(buffer: Buffer): boolean {
+  return buffer.length > TOKEN_TAIL && buffer.toString('latin1', 0, TOKEN_TAIL + 1).toLowerCase() === 'content-length:';
+}
+
 /** Where a `Content-Length:` header, whole or cut off by the end, starts in `body`; -1 when none does. */
 function headerStartIn(body: Buffer): number {
   const whole = searchToken(body, 0);
@@ -192,7 +196,8 @@ export class FramedMessageReader extends AbstractMessageReader {
 
   /** Anything before a `Content-Length:` header is not protocol: drop it, keeping a tail that may start one. */
   private seek(): boolean {
-    const at = searchToken(this.pending, 0);
+    // The usual case first: the next message starts right here.
+    const at = startsWithToken(this.pending) ? 0 : searchToken(this.pending, 0);
     if (at === -1) {
       const drop = Math.max(0, this.pending.length - TOKEN_TAIL);
       this.skip(drop);
