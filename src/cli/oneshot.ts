@@ -26,14 +26,17 @@ interface Command {
 
 /** Whether the terminal's cursor is at the start of a line: a script's last prompt may leave it mid-line. */
 let atLineStart = true;
+/** With --json, stdout holds the result alone: a run's live output goes to stderr. */
+let liveOutputToStderr = false;
 
 /** A terminal has no pop-ups: notifications are dropped, run output is streamed as it comes. */
 const terminalNotifier: Notifier = {
   unlocked: () => {},
   completed: () => {},
   runOutput: ({ stream, text }) => {
+    if (stream === 'stderr' || liveOutputToStderr) return void process.stderr.write(text);
     if (text) atLineStart = text.endsWith('\n');
-    (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+    process.stdout.write(text);
   },
   progressBar: () => null,
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
@@ -90,7 +93,7 @@ const COMMANDS: Record<string, Command> = {
   run: {
     args: ['ID'],
     // The output was streamed as it came: print the verdict without repeating its tail.
-    run: viaHandler(RunRequest, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : result.exitCode || 1)),
+    run: viaHandler(RunRequest, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : 1)),
   },
   'validate-catalog': {
     args: ['FILE'],
@@ -139,6 +142,7 @@ export async function runCommand(options: { positionals: readonly string[]; json
     throw new UsageError(commandArgumentsText(name, command.args, args));
   }
   if (options.undo && name !== 'integrate') throw new UsageError(undoOnlyForIntegrateText());
+  liveOutputToStderr = options.json;
   const outcome = await command.run(args, options.config, { undo: options.undo === true });
   // The result line starts a line of its own, even after a prompt the run's output left unfinished.
   if (!atLineStart) process.stdout.write('\n');

@@ -13,7 +13,7 @@ Commands:
   catalog                  the active catalog
   check-export MODULE      record MODULE as completed and show what it unlocks
   mark-completed ID        record milestone ID as completed without running it
-  run ID                   run milestone ID's verification (exit code: the run's)
+  run ID                   run milestone ID's verification (exit 1 if it fails)
   rescan                   record every exported module found in the workspace
   reset MODULE             un-complete MODULE and re-lock what needs it
   validate-catalog FILE    check a catalog file and name every problem

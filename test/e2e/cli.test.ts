@@ -149,4 +149,29 @@ test('--version and --help', () => {
   assert.match(help.stdout, 'validate-catalog FILE');
 });
 
+test('run --json: live output on stderr, the result alone on stdout; a failed run exits 1 whatever its code (A18, A20)', () => {
+  const workspace = join(folder, 'ws');
+  mkdirSync(join(workspace, 'milestones'), { recursive: true });
+  writeFileSync(join(workspace, 'milestones', 'two.py'), 'import sys\nprint("live line")\nsys.exit(2)\n');
+  writeFileSync(join(workspace, 'milestones', 'ok.py'), 'print("all good")\n');
+  const milestone = (id: string, script: string) => ({ id, name: id, description: '', unlockMessage: '', requires: ['01_tensor'], verify: { scripts: [script] } });
+  writeFileSync(join(folder, 'catalog.json'), JSON.stringify({ name: 'c', milestones: [milestone('two', 'milestones/two.py'), milestone('ok', 'milestones/ok.py')] }));
+  const run = (...args: string[]) => cli('--catalog', join(folder, 'catalog.json'), '--workspace', workspace, ...args);
+  assert.is(run('check-export', '01_tensor').code, 0);
+
+  const failed = run('run', 'two', '--json');
+  assert.is(failed.code, 1, 'a failed run exits 1, not its script\'s 2 (2 is bad usage)');
+  const result = JSON.parse(failed.stdout);
+  assert.equal([result.passed, result.exitCode], [false, 2]);
+  assert.match(failed.stderr, 'live line');
+  assert.is(run('run', 'two').code, 1);
+  assert.match(run('run', 'two').stdout, 'live line', 'without --json the output streams to stdout');
+
+  const passed = run('run', 'ok', '--json');
+  assert.is(passed.code, 0);
+  assert.equal(JSON.parse(passed.stdout).passed, true);
+  assert.match(passed.stderr, 'all good');
+  assert.is(run('run').code, 2, 'bad usage is 2');
+});
+
 test.run();
