@@ -128,6 +128,14 @@ test('a client that closes our stdout (EPIPE): a quiet exit, no stack trace, and
   sidecars.push(sidecar);
   sidecar.post('milestones/run', { id: 'hang' });
   const pids = await run.pids();
+  // The setsid grandchild is the runner's to kill (issue 10 B4, test/e2e/orphans.test.ts): never leave it behind here.
+  cleanups.push(() => {
+    try {
+      process.kill(pids.detached, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   sidecar.child.stdout.destroy();
   sidecar.post('milestones/progress');
   const exit = await sidecar.waitExit(20_000);
