@@ -141,7 +141,7 @@ test('a hung run is answered soon after its time limit and leaves no descendant'
   const sidecar = start();
   const started = Date.now();
   // The limit must outlast pytest's start-up and the grandchild's spawn, which a loaded machine slows down.
-  const timeoutMs = scaled(2000);
+  const timeoutMs = scaled(4000);
   const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs });
   const pid = await grandchildPid();
   const result = RunRequest.result.parse((await sidecar.response(id, 5000)).result);
