@@ -1,6 +1,7 @@
 // "Run verification": the run streams into the output channel, shows a progress notification, ends with pass or fail.
 import * as vscode from 'vscode';
 import { type LanguageClient, ResponseError, WorkDoneProgress } from 'vscode-languageclient/node';
+import { stripAnsi } from '../../../src/adapters/run-output.js';
 import * as say from './core/messages.js';
 import type { MilestonesModel } from './core/model.js';
 import { METHODS, type RunOutputParams, type RunResult } from './core/wire.js';
@@ -26,8 +27,10 @@ export class VerificationRunner {
 
   /** milestones/runOutput: into the channel, and the latest line into the progress notification. */
   onOutput(params: RunOutputParams): void {
-    this.output.append(params.text);
-    this.listeners.get(params.id)?.(params.text);
+    // An output channel shows escape codes as they are: drop pytest's colours (FORCE_COLOR, --color=yes).
+    const text = stripAnsi(params.text);
+    this.output.append(text);
+    this.listeners.get(params.id)?.(text);
   }
 
   /** Runs a milestone's verification (asking which one when no id is given) and tells the student how it went. */

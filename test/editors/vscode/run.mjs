@@ -54,6 +54,8 @@ async function main() {
     XDG_CONFIG_HOME: join(tmp, 'xdg-config'),
     XDG_DATA_HOME: join(tmp, 'xdg-data'),
     TINYTORCH_VSCODE_TEST_REPORT: join(tmp, 'unit', 'report.json'),
+    // pytest colours its output then: the output channel must still read "PASSED", with no escape codes.
+    FORCE_COLOR: '1',
   };
   await mkdir(home, { recursive: true });
   const common = ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData];
