@@ -1,5 +1,6 @@
 // Runs one child in its own process group, kills the whole group on timeout or abort, and always settles.
 import { performance } from 'node:perf_hooks';
+import { DescendantTracker } from './descendants.js';
 
 export interface ChildRequest {
   readonly file: string;
@@ -25,6 +26,8 @@ export interface ChildResult {
   readonly stopped: 'timeout' | 'cancelled' | null;
   /** Set when the child could not be started: an errno code such as ENOENT, and execa's message. */
   readonly spawnError: { readonly code: string; readonly message: string } | null;
+  /** Descendants still alive after everything was killed (none, unless one cannot be signalled). */
+  readonly survivors: readonly number[];
 }
 
 /**
@@ -42,12 +45,16 @@ const DRAIN_MS = 500;
 
 /** Process groups that may still be alive, killed if this process exits first. */
 const liveGroups = new Set<number>();
+/** Descendants that left their group (setsid), killed too if this process exits first. */
+const liveTrackers = new Set<DescendantTracker>();
+/** How often a run's descendants are looked up in /proc. */
+const SWEEP_MS = 100;
 let exitHookInstalled = false;
 
 export async function runChild(request: ChildRequest): Promise<ChildResult> {
-  if (request.signal.aborted) return { exitCode: null, signal: null, stopped: 'cancelled', spawnError: null };
+  if (request.signal.aborted) return { exitCode: null, signal: null, stopped: 'cancelled', spawnError: null, survivors: [] };
   const remaining = request.deadline - performance.now();
-  if (remaining <= 0) return { exitCode: null, signal: null, stopped: 'timeout', spawnError: null };
+  if (remaining <= 0) return { exitCode: null, signal: null, stopped: 'timeout', spawnError: null, survivors: [] };
 
   const { execa } = await loadExeca();
   const subprocess = execa(request.file, [...request.args], {
@@ -63,6 +70,9 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
   });
   const pid = subprocess.pid;
   if (pid !== undefined) trackGroup(pid);
+  const tracker = pid === undefined ? null : new DescendantTracker(pid);
+  if (tracker) liveTrackers.add(tracker);
+  const sweeping = tracker ? setInterval(() => tracker.sweep(), SWEEP_MS) : undefined;
   subprocess.stdout?.on('data', (bytes: Buffer) => request.onData('stdout', bytes));
   subprocess.stderr?.on('data', (bytes: Buffer) => request.onData('stderr', bytes));
 
@@ -74,8 +84,17 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
   const stopGroup = () => {
     if (pid === undefined || killing) return;
     killing = true;
-    if (!signalGroup(pid, 'SIGTERM')) return;
-    timers.push(setTimeout(() => signalGroup(pid, 'SIGKILL'), request.graceMs));
+    tracker?.sweep();
+    tracker?.signal('SIGTERM');
+    const group = signalGroup(pid, 'SIGTERM');
+    if (!group && !tracker?.alive().length) return;
+    timers.push(
+      setTimeout(() => {
+        tracker?.sweep();
+        signalGroup(pid, 'SIGKILL');
+        tracker?.signal('SIGKILL');
+      }, request.graceMs),
+    );
   };
   const stop = (why: 'timeout' | 'cancelled') => {
     stopped ??= why;
@@ -91,10 +110,12 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
   const drained = new Promise<void>((resolve) => {
     subprocess.once('exit', (code, signal) => {
       exit = { code, signal };
-      if (pid !== undefined && signalGroup(pid, 0)) stopGroup();
+      tracker?.sweep();
+      if (pid !== undefined && (signalGroup(pid, 0) || tracker?.alive().length)) stopGroup();
       timers.push(
         setTimeout(() => {
           if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+          tracker?.signal('SIGKILL');
           subprocess.stdout?.destroy();
           subprocess.stderr?.destroy();
           resolve();
@@ -108,11 +129,15 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
     const afterDrain = drained.then(() => Promise.race([subprocess, delay(1000).then(() => null)]));
     const result = await Promise.race([subprocess, afterDrain]);
     if (pid === undefined) {
-      return { exitCode: null, signal: null, stopped, spawnError: { code: result?.code ?? 'unknown', message: result?.shortMessage ?? 'the process did not start' } };
+      return { exitCode: null, signal: null, stopped, spawnError: { code: result?.code ?? 'unknown', message: result?.shortMessage ?? 'the process did not start' }, survivors: [] };
     }
     const finished: { code: number | null; signal: string | null } = exit ?? { code: result?.exitCode ?? null, signal: result?.signal ?? null };
-    return { exitCode: finished.code, signal: finished.signal, stopped, spawnError: null };
+    // A killed process takes a moment to vanish: only one still there after that has survived.
+    for (let waited = 0; tracker && tracker.alive().length && waited < 1000; waited += 50) await delay(50);
+    return { exitCode: finished.code, signal: finished.signal, stopped, spawnError: null, survivors: tracker?.alive() ?? [] };
   } finally {
+    clearInterval(sweeping);
+    if (tracker && !tracker.alive().length) liveTrackers.delete(tracker);
     request.signal.removeEventListener('abort', onAbort);
     for (const timer of timers) clearTimeout(timer);
     if (pid !== undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
@@ -139,5 +164,6 @@ function trackGroup(pgid: number): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+    for (const tracker of liveTrackers) tracker.signal('SIGKILL');
   });
 }

@@ -106,8 +106,9 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
   const interrupted = (result: ChildResult): RunOutcome | null => {
     const { exitCode, signal } = result;
     if (result.spawnError) return refused({ kind: 'spawn-failed', python: job.python, code: result.spawnError.code, message: result.spawnError.message });
-    if (result.stopped === 'timeout') return end(false, exitCode, signal, { kind: 'timeout', timeoutMs: job.timeoutMs });
-    if (result.stopped === 'cancelled') return end(false, exitCode, signal, { kind: 'cancelled' });
+    const survivors = result.survivors.length ? { survivors: result.survivors } : {};
+    if (result.stopped === 'timeout') return end(false, exitCode, signal, { kind: 'timeout', timeoutMs: job.timeoutMs, ...survivors });
+    if (result.stopped === 'cancelled') return end(false, exitCode, signal, { kind: 'cancelled', ...survivors });
     return null;
   };
 

@@ -265,6 +265,12 @@ function formatDuration(ms: number): string {
 }
 
 /** One sentence for a person: why a run passed or failed. */
+/** What a stop reached: every process, or all but the pids that survived it. */
+function stoppedProcesses(survivors: readonly number[] | undefined): string {
+  if (!survivors?.length) return 'every process it started';
+  return `every process it started except ${survivors.length === 1 ? 'one that survived' : `${survivors.length} that survived`} (pid ${survivors.join(', ')})`;
+}
+
 export function runDetail(reason: RunReason): string {
   switch (reason.kind) {
     case 'pytest-passed':
@@ -290,9 +296,9 @@ export function runDetail(reason: RunReason): string {
       return `${ended} before reporting the outcome of ${reason.node}${hint}, so it counts as failed.`;
     }
     case 'timeout':
-      return `The run did not finish within ${formatDuration(reason.timeoutMs)}, so it was stopped along with every process it started.`;
+      return `The run did not finish within ${formatDuration(reason.timeoutMs)}, so it was stopped along with ${stoppedProcesses(reason.survivors)}.`;
     case 'cancelled':
-      return 'The run was cancelled, and every process it started was stopped.';
+      return `The run was cancelled, and ${reason.survivors?.length ? `it was stopped along with ${stoppedProcesses(reason.survivors)}` : 'every process it started was stopped'}.`;
     case 'spawn-failed':
       if (reason.code === 'ENOENT') return `Could not start Python "${reason.python}": it was not found (set the python option, --python or TINYTORCH_PYTHON).`;
       if (reason.code === 'EACCES') return `Could not start Python "${reason.python}": permission denied.`;

@@ -12,8 +12,9 @@ export type RunReason =
   | { readonly kind: 'not-run'; readonly nodeid: string; readonly how: 'skipped' | 'xfailed' | 'xpassed'; readonly reason: string | null }
   /** pytest ended (os._exit, a crash) before the outcome plugin recorded every selected test and the end of the session. */
   | { readonly kind: 'no-outcome'; readonly node: string; readonly exitCode: number | null; readonly signal: string | null }
-  | { readonly kind: 'timeout'; readonly timeoutMs: number }
-  | { readonly kind: 'cancelled' }
+  /** `survivors`: pids of descendants still alive after every kill (none, unless one cannot be signalled). */
+  | { readonly kind: 'timeout'; readonly timeoutMs: number; readonly survivors?: readonly number[] }
+  | { readonly kind: 'cancelled'; readonly survivors?: readonly number[] }
   | { readonly kind: 'spawn-failed'; readonly python: string; readonly code: string; readonly message: string }
   | { readonly kind: 'workspace-missing'; readonly workspace: string }
   /** A script or test file that resolves (through a symlink) outside the workspace: refused, never run. */

@@ -101,6 +101,15 @@ with open("grandchild.pid.tmp", "w") as file:
 os.replace("grandchild.pid.tmp", "grandchild.pid")
 time.sleep(3600)
 `,
+  'scripts/spawns_setsid_grandchild.py': `
+import os, subprocess, time
+# A grandchild that leaves the run's process group, as a daemon does.
+sleeper = subprocess.Popen(["sleep", "300"], start_new_session=True)
+with open("grandchild.pid.tmp", "w") as file:
+    file.write(str(sleeper.pid))
+os.replace("grandchild.pid.tmp", "grandchild.pid")
+time.sleep(3600)
+`,
   'scripts/second.py': `print("second script ran")\n`,
   'scripts/exit_three.py': `print("about to fail")\nraise SystemExit(3)\n`,
   'scripts/asks_twice.py': `
@@ -360,6 +369,28 @@ test('a cancel kills the whole group and answers at once', async () => {
   assert.equal([outcome.passed, outcome.cause, outcome.exitCode, outcome.signal], [false, 'cancelled', null, 'SIGTERM']);
   assert.ok(Date.now() - abortedAt < scaled(3000), `answered ${Date.now() - abortedAt} ms after the cancel`);
   assert.ok(await gone(pid), `grandchild ${pid} survived`);
+});
+
+test('a grandchild that called setsid is killed too, on cancel and on timeout, and the answer says all were stopped (A9)', async () => {
+  rmSync(join(workspace, 'grandchild.pid'), { force: true });
+  const controller = new AbortController();
+  const cancelled = run({ scripts: ['scripts/spawns_setsid_grandchild.py'] }, { signal: controller.signal });
+  const first = await grandchildPid();
+  assert.ok(isAlive(first));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // a sweep or two records it
+  controller.abort();
+  const { outcome } = await cancelled;
+  assert.is(outcome.cause, 'cancelled');
+  assert.ok(await gone(first), `setsid grandchild ${first} survived the cancel`);
+  assert.is(outcome.detail, 'The run was cancelled, and every process it started was stopped.');
+
+  rmSync(join(workspace, 'grandchild.pid'), { force: true });
+  const limit = scaled(3000);
+  const timedOut = run({ scripts: ['scripts/spawns_setsid_grandchild.py'] }, { timeoutMs: limit });
+  const second = await grandchildPid();
+  const { outcome: late } = await timedOut;
+  assert.is(late.cause, 'timeout');
+  assert.ok(await gone(second), `setsid grandchild ${second} survived the timeout`);
 });
 
 test('a cancel before the start runs nothing', async () => {
