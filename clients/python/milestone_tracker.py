@@ -239,18 +239,25 @@ def check_module_export(module_name, console=None):
         if console is not None:
             _note(console, error)
         return _empty_result()
+    try:
+        answer = {'newly_unlocked': [str(item) for item in result['newlyUnlocked']], 'messages': [str(item) for item in result['messages']]}
+    except (KeyError, TypeError, AttributeError) as error:  # a sidecar that answers another shape
+        if console is not None:
+            _note(console, _rpc.SidecarError('the sidecar answered milestones/checkExport with an unexpected shape (%s)' % type(error).__name__))
+        return _empty_result()
     if console is not None:
         note = _note_before_answer(result)
         if note is not None:  # a module outside the catalog: recorded, and the student hears it
             _say_on(console, note)
-        for message in result['messages']:
+        for message in answer['messages']:
             _print_panel(console, message)
-    return {'newly_unlocked': list(result['newlyUnlocked']), 'messages': list(result['messages'])}
+    return answer
 
 
 def _note_before_answer(result):
     """The sentence the sidecar puts before its answer (a module the catalog does not list), or None."""
-    first, newline, rest = (result.get('text') or '').partition('\n')
+    text = result.get('text')
+    first, newline, rest = (text if isinstance(text, str) else '').partition('\n')
     messages = result.get('messages') or []
     answer_follows = rest == '\n\n'.join(messages) if messages else rest.startswith('Recorded ')
     return first if newline and answer_follows else None

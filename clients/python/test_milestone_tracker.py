@@ -332,6 +332,24 @@ class ProgressAndListTest(SidecarCase):
         self.assertIsNone(self.read_progress_text())
 
 
+class DeletedDirectoryTest(SidecarCase):
+    def test_a_deleted_working_directory_still_records_the_module(self):
+        gone = tempfile.mkdtemp()
+        here = os.getcwd()
+        try:
+            os.chdir(gone)
+            os.rmdir(gone)
+            self.assertIsNone(rpc.current_directory())
+            out = io.StringIO()
+            with contextlib.redirect_stderr(out):
+                milestone_tracker.check_module_export('00_setup')
+            self.assertNotIn('Traceback', out.getvalue())
+        finally:
+            os.chdir(here)
+        with open(self.progress_path) as file:
+            self.assertIn('00_setup', json.load(file)['completed_modules'])
+
+
 class GracefulTest(SidecarCase):
     def setUp(self):
         super().setUp()
@@ -355,6 +373,35 @@ class GracefulTest(SidecarCase):
         self.assertNotIn('\n', console.printed[0])
         self.assertNotIn('Traceback', console.printed[0])
         self.assertEqual(out.getvalue(), '')
+
+    def test_unexpected_result_shapes_give_one_note_and_empty_results(self):
+        class Client:
+            def __init__(self, answer):
+                self.answer = answer
+
+            def request(self, method, params):
+                return self.answer
+
+        class Console:
+            def __init__(self):
+                self.printed = []
+
+            def print(self, *objects):
+                self.printed.append(' '.join(str(item) for item in objects))
+
+        real = milestone_tracker._rpc.get_client
+        try:
+            for answer in [None, [], 'text', {}, {'newlyUnlocked': None, 'messages': []}, {'newlyUnlocked': [], 'messages': 3},
+                           {'newlyUnlocked': 5, 'messages': ['x']}]:
+                milestone_tracker._rpc.get_client = lambda answer=answer: Client(answer)
+                console = Console()
+                self.assertEqual(milestone_tracker.check_module_export('01_tensor', console=console),
+                                 {'newly_unlocked': [], 'messages': []}, repr(answer))
+                self.assertEqual(len(console.printed), 1, repr(answer))
+                self.assertIn('unexpected shape', console.printed[0])
+        finally:
+            milestone_tracker._rpc.get_client = real
+
 
     def test_the_cli_prints_a_note_not_a_traceback(self):
         result = self.cli('complete', '01_tensor')

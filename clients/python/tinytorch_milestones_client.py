@@ -67,6 +67,14 @@ _MAX_BODY_BYTES = 64 * 1024 * 1024
 CHECKOUT_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bin', 'tinytorch-milestones.js')
 
 
+def current_directory():
+    """The working directory, or None when it has been deleted (os.getcwd raises FileNotFoundError)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
 class SidecarError(Exception):
     """Anything that went wrong talking to the sidecar."""
 
@@ -443,6 +451,8 @@ class _Session(_BaseSession):
                 env=env,
                 bufsize=0,
                 close_fds=True,
+                # A deleted working directory would be the sidecar's too: start it somewhere that exists.
+                cwd=None if current_directory() is not None else os.path.expanduser('~'),
             )
         except OSError as error:
             reason = error.strerror or str(error)
@@ -738,12 +748,13 @@ class Client:
         if session.via_daemon:
             env = os.environ if self._env is None else self._env
             options['client'] = {
-                'cwd': os.getcwd(),
                 'env': {name: value for name, value in env.items() if name in CLIENT_VARIABLES or name.startswith('TINYTORCH_')},
             }
+            if current_directory() is not None:  # a deleted one is no directory to run in
+                options['client']['cwd'] = current_directory()
         params = {
             'processId': os.getpid(),
-            'rootPath': os.getcwd(),
+            'rootPath': current_directory(),
             'clientInfo': {'name': 'tinytorch-milestones-python'},
             # It handles milestones/unlocked itself: no window/showMessage duplicates (docs/protocol.md §10).
             'capabilities': {'experimental': {'milestones': {'notifications': True}}},
