@@ -1,6 +1,6 @@
 // What every benchmark shares: figures with ratios and targets, timing of whole processes, a lean JSON-RPC client.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,7 +197,9 @@ let minimalServer: Promise<string> | null = null;
 export function buildMinimalServer(): Promise<string> {
   minimalServer ??= (async () => {
     const { build } = await import('esbuild');
-    const outfile = join(tempDir('minimal'), 'minimal-server.mjs');
+    const folder = tempDir('minimal');
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    const outfile = join(folder, 'minimal-server.mjs');
     await build({
       entryPoints: [join(ROOT, 'bench', 'fixtures', 'minimal-server.ts')],
       bundle: true,
