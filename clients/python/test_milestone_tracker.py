@@ -402,7 +402,6 @@ class GracefulTest(SidecarCase):
         finally:
             milestone_tracker._rpc.get_client = real
 
-
     def test_the_cli_prints_a_note_not_a_traceback(self):
         result = self.cli('complete', '01_tensor')
         self.assertEqual(result.returncode, 1)

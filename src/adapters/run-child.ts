@@ -133,7 +133,7 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
     }
     const finished: { code: number | null; signal: string | null } = exit ?? { code: result?.exitCode ?? null, signal: result?.signal ?? null };
     // A killed process takes a moment to vanish: only one still there after that has survived.
-    for (let waited = 0; tracker && tracker.alive().length && waited < 1000; waited += 50) await delay(50);
+    for (let waited = 0; tracker?.alive().length && waited < 1000; waited += 50) await delay(50);
     return { exitCode: finished.code, signal: finished.signal, stopped, spawnError: null, survivors: tracker?.alive() ?? [] };
   } finally {
     clearInterval(sweeping);
