@@ -35,6 +35,12 @@ export function pytestPluginDir(base: string | URL = import.meta.url): string | 
   return null;
 }
 
+/** Outcome folders of runs still going: removed even when the process exits first (Ctrl-C, SIGTERM). */
+const outcomeFolders = new Set<string>();
+process.on('exit', () => {
+  for (const folder of outcomeFolders) rmSync(folder, { recursive: true, force: true });
+});
+
 export function createRunner(options: RunnerOptions = {}): Runner {
   const graceMs = options.graceMs ?? 1500;
   const tailBytes = options.tailBytes ?? 4096;
@@ -122,6 +128,7 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
     const args = ['-m', 'pytest', node, '-v', '--tb=short', '-p', OUTCOME_PLUGIN_MODULE];
     if (job.honestReturns) args.push('-p', PLUGIN_MODULE);
     const record = mkdtempSync(join(tmpdir(), 'tinytorch-milestones-outcome-'));
+    outcomeFolders.add(record);
     const outcomeFile = join(record, 'outcome.jsonl');
     const env = {
       PYTHONPATH: [dir, 'PYTHONPATH' in baseEnv ? baseEnv.PYTHONPATH : process.env.PYTHONPATH].filter(Boolean).join(delimiter),
@@ -134,6 +141,7 @@ async function run(job: RunJob, graceMs: number, tailBytes: number, baseEnv: Rea
       recorded = existsSync(outcomeFile) ? parseOutcome(readFileSync(outcomeFile, 'utf8')) : null;
     } finally {
       rmSync(record, { recursive: true, force: true });
+      outcomeFolders.delete(record);
     }
     const early = interrupted(result);
     if (early) return early;
