@@ -18,7 +18,8 @@ import { isClientVariable } from './client-variables.js';
 
 /** What a client sends in `initializationOptions.client`: where it runs and the environment its runs need. */
 export interface ClientContext {
-  readonly cwd: string;
+  /** Null when the client's own directory was deleted: its environment still applies. */
+  readonly cwd: string | null;
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -26,12 +27,11 @@ export interface ClientContext {
 export function clientContext(value: unknown): ClientContext | null {
   if (typeof value !== 'object' || value === null) return null;
   const { cwd, env } = value as { cwd?: unknown; env?: unknown };
-  if (typeof cwd !== 'string' || !isAbsolute(cwd)) return null;
   const picked: Record<string, string> = {};
   if (typeof env === 'object' && env !== null) {
     for (const [name, text] of Object.entries(env)) if (isClientVariable(name) && typeof text === 'string') picked[name] = text;
   }
-  return { cwd, env: picked };
+  return { cwd: typeof cwd === 'string' && isAbsolute(cwd) ? cwd : null, env: picked };
 }
 
 /** The environment a session's runs get: the daemon's, without another client's settings, then this client's. */
