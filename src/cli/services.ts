@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.js';
 import { watchingFailedText } from '../core/messages.js';
 import { loadCatalog } from '../adapters/catalog-loader.js';
+import { checkProgressFolder } from '../adapters/progress-folder.js';
 import { createFileStore } from '../adapters/store.js';
 import { scanWorkspace } from '../adapters/workspace-scan.js';
 import { createAnnouncer } from '../handlers/announcer.js';
@@ -22,6 +23,7 @@ export interface ServicesOptions {
 export async function openServices(options: ServicesOptions): Promise<Services> {
   const { config, notifier, logger } = options;
   const catalog = await loadCatalog(config.catalog);
+  checkProgressFolder(config.progressFile, logger);
   const store = createFileStore({ path: config.progressFile, logger, ...(options.signal ? { signal: options.signal } : {}) });
   // The client is assumed to know the progress as it was at start; a corrupt file gives no baseline yet.
   const baseline = await store.read().catch(() => null);

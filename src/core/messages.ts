@@ -604,3 +604,13 @@ export function lockUnusableReason(what: 'folder' | 'symbolic-link' | 'not-a-fil
 export function lockUnremovableReason(detail: string): string {
   return `it cannot be removed (${detail})`;
 }
+
+/** A progress file in a folder that any user may write to and that has no sticky bit (docs/protocol.md, SECURITY.md). */
+export function progressFolderSharedText(path: string, folder: string): string {
+  return `Refusing the progress file ${path}: its folder ${folder} can be written by every user and has no sticky bit, so anyone could replace the file; choose a private folder with --progress-file or TINYTORCH_PROGRESS_FILE.`;
+}
+
+/** The same in a sticky folder such as /tmp: others cannot replace our files, but can read and pre-create names. */
+export function progressFolderStickyText(path: string, folder: string): string {
+  return `The progress file ${path} is in ${folder}, which every user can write to (with the sticky bit); a private folder is safer.`;
+}
