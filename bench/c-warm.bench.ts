@@ -30,7 +30,10 @@ export const bench: Bench = {
   async run(context) {
     const home = tempDir('warm');
     mkdirSync(join(home, '.tinytorch'));
-    writeFileSync(join(home, '.tinytorch', 'progress.json'), JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }, null, 2));
+    writeFileSync(
+      join(home, '.tinytorch', 'progress.json'),
+      JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }, null, 2),
+    );
     const env = sidecarEnv(home);
     const ours = new RpcProcess(process.execPath, [BIN, '--stdio'], env);
     const minimal = new RpcProcess(process.execPath, [await buildMinimalServer()], env);
@@ -52,13 +55,53 @@ export const bench: Bench = {
       const rate = median(rates[0]);
       const base = median(rates[1]);
       const ratio = rate / base;
-      context.figure({ id: 'c.sequential', label: 'warm sequential milestones/progress', value: rate, unit: 'req/s', baseline: base, baselineLabel: 'minimal server', ratio, target: '>= 0.8x', met: ratio >= 0.8, gross: ratio < 0.8 / 3, runs: rates[0].length });
+      context.figure({
+        id: 'c.sequential',
+        label: 'warm sequential milestones/progress',
+        value: rate,
+        unit: 'req/s',
+        baseline: base,
+        baselineLabel: 'minimal server',
+        ratio,
+        target: '>= 0.8x',
+        met: ratio >= 0.8,
+        gross: ratio < 0.8 / 3,
+        runs: rates[0].length,
+      });
       const p50 = percentile(latencies[0], 0.5);
       const p99 = percentile(latencies[0], 0.99);
-      context.figure({ id: 'c.p50', label: 'warm sequential latency p50', value: p50, unit: 'ms', baseline: percentile(latencies[1], 0.5), baselineLabel: 'minimal server', ratio: p50 / percentile(latencies[1], 0.5) });
-      context.figure({ id: 'c.p99', label: 'warm sequential latency p99', value: p99, unit: 'ms', baseline: percentile(latencies[1], 0.99), baselineLabel: 'minimal server', ratio: p99 / percentile(latencies[1], 0.99), target: '< 1 ms', met: p99 < 1, gross: p99 > 3 && p99 > 3 * percentile(latencies[1], 0.99) }); // a loaded machine slows the baseline too
+      context.figure({
+        id: 'c.p50',
+        label: 'warm sequential latency p50',
+        value: p50,
+        unit: 'ms',
+        baseline: percentile(latencies[1], 0.5),
+        baselineLabel: 'minimal server',
+        ratio: p50 / percentile(latencies[1], 0.5),
+      });
+      context.figure({
+        id: 'c.p99',
+        label: 'warm sequential latency p99',
+        value: p99,
+        unit: 'ms',
+        baseline: percentile(latencies[1], 0.99),
+        baselineLabel: 'minimal server',
+        ratio: p99 / percentile(latencies[1], 0.99),
+        target: '< 1 ms',
+        met: p99 < 1,
+        gross: p99 > 3 && p99 > 3 * percentile(latencies[1], 0.99),
+      }); // a loaded machine slows the baseline too
       const piped = median(pipe[0]);
-      context.figure({ id: 'c.pipelined', label: 'warm pipelined milestones/progress', value: piped, unit: 'req/s', baseline: median(pipe[1]), baselineLabel: 'minimal server', ratio: piped / median(pipe[1]), runs: pipe[0].length });
+      context.figure({
+        id: 'c.pipelined',
+        label: 'warm pipelined milestones/progress',
+        value: piped,
+        unit: 'req/s',
+        baseline: median(pipe[1]),
+        baselineLabel: 'minimal server',
+        ratio: piped / median(pipe[1]),
+        runs: pipe[0].length,
+      });
 
       // Writes: each checkExport records a new module, so each one locks, writes atomically and fsyncs.
       const writes = context.quick ? 30 : 200;

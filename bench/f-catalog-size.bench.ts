@@ -23,7 +23,10 @@ export const bench: Bench = {
   async run(context) {
     const home = tempDir('catalogs');
     mkdirSync(join(home, '.tinytorch'));
-    writeFileSync(join(home, '.tinytorch', 'progress.json'), JSON.stringify({ completed_modules: ['00_m0', '01_m1', '02_m2'], unlocked_milestones: [], completed_milestones: [] }, null, 2));
+    writeFileSync(
+      join(home, '.tinytorch', 'progress.json'),
+      JSON.stringify({ completed_modules: ['00_m0', '01_m1', '02_m2'], unlocked_milestones: [], completed_milestones: [] }, null, 2),
+    );
     const requests = context.quick ? 20 : 200;
     const perMilestone: number[] = [];
     try {

@@ -23,7 +23,9 @@ const tinytorch = values.tinytorch ?? process.env.TINYTORCH_CHECKOUT ?? null;
 
 const version = (command: string, args: string[]) => {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'not found';
   }
@@ -46,7 +48,11 @@ const versions = {
   execa: pkg('execa'),
 };
 console.log(`machine: ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, load ${machine.loadAverage.join(' ')}`);
-console.log(`versions: ${Object.entries(versions).map(([name, value]) => `${name} ${value}`).join(', ')}`);
+console.log(
+  `versions: ${Object.entries(versions)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ')}`,
+);
 console.log(`runs: ${runs} per figure${quick ? ' (quick)' : ''}`);
 
 const folder = new URL('./', import.meta.url);
@@ -94,6 +100,8 @@ console.log(`\nwritten: ${out}`);
 const gross = figures.filter((figure) => figure.gross);
 if (failures.length) console.log(`\nbenchmarks that failed: ${failures.join('; ')}`);
 if (values.guard && (gross.length || failures.length)) {
-  console.log(`\nGROSS REGRESSION (3x a target): ${gross.map((figure) => `${figure.label} ${fmt(figure.value, 2)} ${figure.unit}${figure.ratio === undefined ? '' : ` = ${fmt(figure.ratio, 2)}x`}`).join('; ')}`);
+  console.log(
+    `\nGROSS REGRESSION (3x a target): ${gross.map((figure) => `${figure.label} ${fmt(figure.value, 2)} ${figure.unit}${figure.ratio === undefined ? '' : ` = ${fmt(figure.ratio, 2)}x`}`).join('; ')}`,
+  );
   process.exitCode = 1;
 }

@@ -78,7 +78,8 @@ export type Catalog = z.infer<typeof Catalog>;
 export function catalogProblems(value: unknown): string[] {
   const problems: string[] = [];
   const record = (typeof value === 'object' && value !== null ? value : {}) as { milestones?: unknown; modules?: unknown };
-  const ids = (list: unknown): unknown[] => (Array.isArray(list) ? list.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined)) : []);
+  const ids = (list: unknown): unknown[] =>
+    Array.isArray(list) ? list.map((item) => (typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined)) : [];
   const duplicates = (list: unknown, what: string, path: string) => {
     const seen = new Set<unknown>();
     ids(list).forEach((id, index) => {

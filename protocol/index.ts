@@ -11,5 +11,7 @@ import { notifications, requests } from './methods.js';
 
 /** Every method name on the wire, ours, LSP's and the daemon's, for the routing table and the client-consistency test. */
 export const METHOD_NAMES: ReadonlySet<string> = new Set(
-  [...Object.values(requests), ...Object.values(notifications), ...Object.values(lspRequests), ...Object.values(lspNotifications), ...Object.values(daemonRequests)].map((definition) => definition.method),
+  [...Object.values(requests), ...Object.values(notifications), ...Object.values(lspRequests), ...Object.values(lspNotifications), ...Object.values(daemonRequests)].map(
+    (definition) => definition.method,
+  ),
 );

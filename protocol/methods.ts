@@ -27,7 +27,10 @@ export const request = <const M extends string, P extends z.ZodType, R extends z
 export const notification = <const M extends string, P extends z.ZodType>(method: M, params: P): NotificationDefinition<P, M> => ({ method, params });
 
 /** Requests without parameters take `{}`; LSP extras such as `workDoneToken` are ignored. */
-const NoParams = z.object({}).optional().transform(() => ({}));
+const NoParams = z
+  .object({})
+  .optional()
+  .transform(() => ({}));
 const ProgressToken = z.union([z.string(), z.number()]);
 
 // ---- lifecycle (LSP) ----
@@ -56,13 +59,15 @@ export const InitializeRequest = request(
     capabilities: z.record(z.string(), z.unknown()).optional(),
   }),
   z.object({
-    capabilities: z.object({
-      /** The `tinytorch.milestones.*` commands of `workspace/executeCommand` (protocol/lsp.ts). */
-      executeCommandProvider: z.object({ commands: z.array(z.string()) }),
-      experimental: z.object({
-        milestones: z.object({ protocolVersion: z.literal(PROTOCOL_VERSION), catalog: z.string() }),
-      }),
-    }).loose(),
+    capabilities: z
+      .object({
+        /** The `tinytorch.milestones.*` commands of `workspace/executeCommand` (protocol/lsp.ts). */
+        executeCommandProvider: z.object({ commands: z.array(z.string()) }),
+        experimental: z.object({
+          milestones: z.object({ protocolVersion: z.literal(PROTOCOL_VERSION), catalog: z.string() }),
+        }),
+      })
+      .loose(),
     serverInfo: z.object({ name: z.string(), version: z.string() }),
   }),
 );
@@ -105,7 +110,16 @@ export const ListRequest = request('milestones/list', NoParams, z.object({ tests
 
 export const RunRequest = request(
   'milestones/run',
-  z.object({ id: MilestoneId, timeoutMs: z.number().int().positive().max(24 * 3600 * 1000).optional(), workDoneToken: ProgressToken.optional() }),
+  z.object({
+    id: MilestoneId,
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 3600 * 1000)
+      .optional(),
+    workDoneToken: ProgressToken.optional(),
+  }),
   z.object({
     id: z.string(),
     passed: z.boolean(),
@@ -118,11 +132,7 @@ export const RunRequest = request(
   }),
 );
 
-export const MarkCompletedRequest = request(
-  'milestones/markCompleted',
-  z.object({ id: MilestoneId }),
-  z.object({ newlyCompleted: z.boolean(), message: z.string() }),
-);
+export const MarkCompletedRequest = request('milestones/markCompleted', z.object({ id: MilestoneId }), z.object({ newlyCompleted: z.boolean(), message: z.string() }));
 
 export const CatalogRequest = request(
   'milestones/catalog',
@@ -130,11 +140,7 @@ export const CatalogRequest = request(
   z.object({ source: z.string(), name: z.string(), honestReturns: z.boolean(), milestones: z.array(CatalogMilestone), modules: z.array(CatalogModule) }),
 );
 
-export const RescanRequest = request(
-  'milestones/rescan',
-  NoParams,
-  z.object({ recorded: z.array(z.string()), newlyUnlocked: z.array(z.string()), text: z.string() }),
-);
+export const RescanRequest = request('milestones/rescan', NoParams, z.object({ recorded: z.array(z.string()), newlyUnlocked: z.array(z.string()), text: z.string() }));
 
 export const ResetRequest = request(
   'milestones/reset',
@@ -149,14 +155,8 @@ export const UnlockedNotification = notification(
   'milestones/unlocked',
   z.object({ id: z.string(), name: z.string(), description: z.string(), message: z.string(), cause: UnlockCause, seq: z.number().int().positive() }),
 );
-export const CompletedNotification = notification(
-  'milestones/completed',
-  z.object({ id: z.string(), name: z.string(), message: z.string(), seq: z.number().int().positive() }),
-);
-export const RunOutputNotification = notification(
-  'milestones/runOutput',
-  z.object({ id: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() }),
-);
+export const CompletedNotification = notification('milestones/completed', z.object({ id: z.string(), name: z.string(), message: z.string(), seq: z.number().int().positive() }));
+export const RunOutputNotification = notification('milestones/runOutput', z.object({ id: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() }));
 
 /** Every request the server answers, for the routing table and the client-consistency tests. */
 export const requests = {

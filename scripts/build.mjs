@@ -20,7 +20,11 @@ async function buildHash() {
   }
   for (const file of files.sort()) {
     if (!existsSync(new URL(file, root))) continue;
-    hash.update(file).update('\0').update(await readFile(new URL(file, root))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(new URL(file, root)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 12);
 }

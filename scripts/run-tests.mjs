@@ -59,7 +59,11 @@ const files = (folders.length ? folders : DEFAULT_FOLDERS).flatMap((folder) =>
         .map((name) => join(folder, name))
     : [],
 );
-const queue = files.map((file) => ({ name: file, command: process.execPath, args: ['--import', 'tsx', join(root, 'node_modules', 'uvu', 'bin.js'), dirname(file), `^${relative(dirname(file), file).replace(/\./g, '\\.')}$`] }));
+const queue = files.map((file) => ({
+  name: file,
+  command: process.execPath,
+  args: ['--import', 'tsx', join(root, 'node_modules', 'uvu', 'bin.js'), dirname(file), `^${relative(dirname(file), file).replace(/\./g, '\\.')}$`],
+}));
 if (python) queue.push({ name: 'clients/python (unittest)', command: 'python3', args: ['-m', 'unittest', 'discover', '-s', 'clients/python', '-p', 'test_*.py'] });
 
 let timings = {};

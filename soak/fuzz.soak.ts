@@ -65,7 +65,17 @@ const framed = (body: Buffer | string, header?: string) => {
 };
 
 /** Requests the fuzzer may send with a usable id: read-only or harmless, never exit, shutdown, run or reset. */
-const METHODS = ['milestones/progress', 'milestones/list', 'milestones/catalog', 'milestones/checkExport', 'milestones/markCompleted', 'milestones/nope', 'initialize', '', 'x'.repeat(300)];
+const METHODS = [
+  'milestones/progress',
+  'milestones/list',
+  'milestones/catalog',
+  'milestones/checkExport',
+  'milestones/markCompleted',
+  'milestones/nope',
+  'initialize',
+  '',
+  'x'.repeat(300),
+];
 
 interface Case {
   readonly bytes: Buffer;
@@ -77,7 +87,13 @@ function junk(r: Random, size: number): Buffer {
   const kind = r.int(4);
   if (kind === 0) return Buffer.from(Array.from({ length: size }, () => r.int(256)));
   if (kind === 1) return Buffer.alloc(size, r.pick(['a', '\n', '\r\n', '{', '"', '\\', ' ']));
-  if (kind === 2) return Buffer.from(Array.from({ length: size }, () => r.pick(['Content-Length: ', '\r\n', '\n', '12', '{"', '"}', ':', 'Content-Type: x', ' ', '\\', '\u00e9'])).join('').slice(0, size), 'utf8');
+  if (kind === 2)
+    return Buffer.from(
+      Array.from({ length: size }, () => r.pick(['Content-Length: ', '\r\n', '\n', '12', '{"', '"}', ':', 'Content-Type: x', ' ', '\\', '\u00e9']))
+        .join('')
+        .slice(0, size),
+      'utf8',
+    );
   return Buffer.from(Array.from({ length: size }, () => String.fromCharCode(32 + r.int(95))).join(''), 'latin1');
 }
 
@@ -189,7 +205,18 @@ function generate(r: Random, index: number, size: 'small' | 'normal' | 'big'): C
     }
     case 11:
       // Responses and cancels for requests that never were.
-      return { bytes: framed(JSON.stringify(r.pick([{ jsonrpc: '2.0', id, result: null }, { jsonrpc: '2.0', id, error: { code: 1, message: 'x' } }, { jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }]))), expect: [] };
+      return {
+        bytes: framed(
+          JSON.stringify(
+            r.pick([
+              { jsonrpc: '2.0', id, result: null },
+              { jsonrpc: '2.0', id, error: { code: 1, message: 'x' } },
+              { jsonrpc: '2.0', method: '$/cancelRequest', params: { id } },
+            ]),
+          ),
+        ),
+        expect: [],
+      };
     case 12:
       if (big) {
         // 8 MiB ± 1: at the limit a message is read, one byte more and it is skipped.
@@ -226,7 +253,10 @@ class Target {
   start(): void {
     this.exited = false;
     this.buffer = Buffer.alloc(0);
-    this.child = spawn(process.execPath, [BIN, '--stdio', ...this.args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TINYTORCH_WORKSPACE: '', TINYTORCH_CATALOG: '' } });
+    this.child = spawn(process.execPath, [BIN, '--stdio', ...this.args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TINYTORCH_WORKSPACE: '', TINYTORCH_CATALOG: '' },
+    });
     this.child.stdin.on('error', () => {});
     this.child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => {
@@ -305,7 +335,20 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzFigures> {
   const r = random(options.seed);
   const folder = mkdtempSync(join(tmpdir(), 'ttm-fuzz-'));
   const target = new Target(['--progress-file', join(folder, 'progress.json')]);
-  const figures: FuzzFigures = { seed: options.seed, cases: 0, batches: 0, bytesSent: 0, crashes: 0, unanswered: 0, nullIdErrors: 0, internalErrors: 0, stackTraces: 0, strayBytes: 0, durationMs: 0, notes: [] };
+  const figures: FuzzFigures = {
+    seed: options.seed,
+    cases: 0,
+    batches: 0,
+    bytesSent: 0,
+    crashes: 0,
+    unanswered: 0,
+    nullIdErrors: 0,
+    internalErrors: 0,
+    stackTraces: 0,
+    strayBytes: 0,
+    durationMs: 0,
+    notes: [],
+  };
   const note = (text: string) => {
     if (figures.notes.length < 20) figures.notes.push(text);
   };

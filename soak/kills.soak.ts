@@ -109,7 +109,7 @@ export const campaign: Campaign = {
       return {
         ok: failures.length === 0,
         figures: {
-          'SIGKILLs': kills,
+          SIGKILLs: kills,
           'kills that left a write unfinished (a lock or temporary file behind)': killedDuringWrite,
           'acknowledged updates': acknowledged,
           'acknowledged updates lost': lost,

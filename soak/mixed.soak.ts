@@ -166,7 +166,9 @@ async function soak(options: SoakOptions): Promise<SoakResult> {
       if (!options.quick && Date.now() - lastLog > 60_000) {
         lastLog = Date.now();
         const last = samples.at(-1);
-        options.log(`${Math.round((Date.now() - started) / 60_000)} min: ${counts.requests} requests, ${counts.runs} runs${last ? `, RSS ${last.rssKiB} KiB, ${last.fds} fds, ${last.watches} watches` : ''}`);
+        options.log(
+          `${Math.round((Date.now() - started) / 60_000)} min: ${counts.requests} requests, ${counts.runs} runs${last ? `, RSS ${last.rssKiB} KiB, ${last.fds} fds, ${last.watches} watches` : ''}`,
+        );
       }
     }
   } catch (error) {
@@ -199,7 +201,8 @@ async function soak(options: SoakOptions): Promise<SoakResult> {
   const growth = (late - early) / early;
   const fds = all.map((entry) => entry.fds);
   const watches = all.map((entry) => entry.watches);
-  figures['RSS KiB, peak of the first third after warm-up -> of the last third'] = `${early} -> ${late} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)${options.quick ? `, old space capped at ${QUICK_OLD_SPACE_MIB} MiB` : ''}`;
+  figures['RSS KiB, peak of the first third after warm-up -> of the last third'] =
+    `${early} -> ${late} (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%)${options.quick ? `, old space capped at ${QUICK_OLD_SPACE_MIB} MiB` : ''}`;
   figures['RSS KiB at each sample'] = trail.join(' ');
   figures['fds from /proc/<pid>/fd (after warm-up -> end; min..max)'] = `${baseline.fds} -> ${last.fds}; ${Math.min(...fds)}..${Math.max(...fds)}`;
   figures['inotify watches (after warm-up -> end; min..max)'] = `${baseline.watches} -> ${last.watches}; ${Math.min(...watches)}..${Math.max(...watches)}`;
@@ -207,7 +210,8 @@ async function soak(options: SoakOptions): Promise<SoakResult> {
   if (growth > 0.1) failures.push(`RSS peaks grew ${(growth * 100).toFixed(1)}% (more than 10%) after the warm-up`);
   // A leak grows without end; a write in flight at a sample holds a descriptor or two for a moment.
   if (last.fds > baseline.fds || Math.max(...fds) > baseline.fds + 2) failures.push(`open fds went from ${baseline.fds} to ${last.fds} (max ${Math.max(...fds)})`);
-  if (last.watches !== baseline.watches || Math.max(...watches) > baseline.watches + 2) failures.push(`inotify watches went from ${baseline.watches} to ${last.watches} (max ${Math.max(...watches)})`);
+  if (last.watches !== baseline.watches || Math.max(...watches) > baseline.watches + 2)
+    failures.push(`inotify watches went from ${baseline.watches} to ${last.watches} (max ${Math.max(...watches)})`);
   if (counts.unanswered) failures.push(`${counts.unanswered} requests were not answered`);
   return { ok: failures.length === 0, figures, failures };
 }

@@ -25,7 +25,9 @@ export function inotifyWatches(pid: number): number {
     }
     if (target !== 'anon_inode:inotify') continue;
     try {
-      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((line) => line.startsWith('inotify wd:')).length;
+      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('inotify wd:')).length;
     } catch {
       // closed meanwhile
     }

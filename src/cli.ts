@@ -18,7 +18,6 @@ import { failure, UsageError } from './cli/errors.js';
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;
 export const VERSION = typeof TINYTORCH_MILESTONES_VERSION === 'string' ? TINYTORCH_MILESTONES_VERSION : '0.0.0-dev';
 
-
 const OPTIONS = {
   stdio: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -178,7 +177,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     return -1;
   }
   if (positionals[0] === 'daemon') {
-    if (positionals.length > 2 || (positionals[1] !== undefined && positionals[1] !== 'status' && positionals[1] !== 'stop')) throw new UsageError(`${DAEMON_USAGE_TEXT}\n\n${CLI_USAGE}`);
+    if (positionals.length > 2 || (positionals[1] !== undefined && positionals[1] !== 'status' && positionals[1] !== 'stop'))
+      throw new UsageError(`${DAEMON_USAGE_TEXT}\n\n${CLI_USAGE}`);
     const { daemonCommand } = await import('./daemon/command.js');
     return daemonCommand(positionals.slice(1), { version: VERSION, json: values.json === true, rootPathOf });
   }

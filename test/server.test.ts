@@ -34,14 +34,29 @@ test('progress, list, catalog and markCompleted answer in shape; seq is shared b
   const sidecar = start();
   const before = ProgressRequest.result.parse((await sidecar.request('milestones/progress')).result);
   assert.is(before.catalog, 'seed');
-  assert.equal(before.milestones[0], { id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', status: 'locked', requires: ['00_setup', '01_tensor', '02_autograd'], met: 2, missing: ['02_autograd'] });
+  assert.equal(before.milestones[0], {
+    id: 'perceptron',
+    name: '1957 - The Perceptron',
+    description: 'First learning algorithm with automatic weight updates',
+    status: 'locked',
+    requires: ['00_setup', '01_tensor', '02_autograd'],
+    met: 2,
+    missing: ['02_autograd'],
+  });
   assert.equal(before.next, { id: 'perceptron', name: '1957 - The Perceptron', missing: ['02_autograd'] });
   assert.match(before.text, '2/3 modules');
   assert.is(ListRequest.result.parse((await sidecar.request('milestones/list')).result).text, 'No milestones unlocked yet. Complete more modules!');
 
   await sidecar.request('milestones/checkExport', { module: '2' }); // a bare number resolves through the catalog
   const tests = ListRequest.result.parse((await sidecar.request('milestones/list')).result).tests;
-  assert.equal(tests, [{ id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', command: 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v' }]);
+  assert.equal(tests, [
+    {
+      id: 'perceptron',
+      name: '1957 - The Perceptron',
+      description: 'First learning algorithm with automatic weight updates',
+      command: 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v',
+    },
+  ]);
 
   const marked = MarkCompletedRequest.result.parse((await sidecar.request('milestones/markCompleted', { id: 'perceptron' })).result);
   assert.is(marked.newlyCompleted, true);
@@ -55,7 +70,10 @@ test('progress, list, catalog and markCompleted answer in shape; seq is shared b
 
   const catalog = CatalogRequest.result.parse((await sidecar.request('milestones/catalog')).result);
   assert.is(catalog.source, 'builtin:seed');
-  assert.equal(catalog.milestones.map((milestone) => milestone.id), ['perceptron', 'xor', 'mlp_digits', 'cnn', 'transformer']);
+  assert.equal(
+    catalog.milestones.map((milestone) => milestone.id),
+    ['perceptron', 'xor', 'mlp_digits', 'cnn', 'transformer'],
+  );
   const after = ProgressRequest.result.parse((await sidecar.request('milestones/progress')).result);
   assert.is(after.milestones[0]?.status, 'completed');
 });
@@ -244,7 +262,6 @@ test('a progress file that is a folder is one clear sentence, not a stack trace,
   assert.ok((await sidecar.request('milestones/catalog')).result, 'the sidecar goes on');
 });
 
-
 test('a bad catalog at start-up refuses to start, naming every problem', async () => {
   const bad = join(folder, 'dup.json');
   const milestone = { id: 'a', name: 'A', description: '', unlockMessage: '', requires: ['01_tensor'], verify: { pytest: 'x' } };
@@ -278,7 +295,11 @@ test('piped requests followed by end of input are all answered, in order of effe
   ids.push(sidecar.post('milestones/progress'), sidecar.post('milestones/list'), sidecar.post('milestones/nothing'));
   sidecar.endInput();
   assert.is((await sidecar.waitExit()).code, 0, 'no initialize: exit code 0');
-  for (const id of ids) assert.ok(sidecar.messages.some((message) => message.id === id && message.method === undefined), `answer to ${id}`);
+  for (const id of ids)
+    assert.ok(
+      sidecar.messages.some((message) => message.id === id && message.method === undefined),
+      `answer to ${id}`,
+    );
   const progress = ProgressRequest.result.parse(sidecar.messages.find((message) => message.id === ids[4])?.result);
   assert.is(progress.milestones[1]?.status, 'unlocked', 'a read after pipelined writes sees them');
   assert.is(sidecar.notifications('milestones/unlocked').length, 2);

@@ -27,9 +27,5 @@ export async function loadCatalog(spec: string): Promise<ActiveCatalog> {
   if (isBuiltinCatalogName(spec)) return builtinCatalog(spec);
   const check = await checkCatalogFile(spec);
   if (check.ok) return check.catalog;
-  throw new MilestoneError(
-    'catalog-invalid',
-    catalogInvalidText(check.source, check.problems),
-    { source: check.source, problems: check.problems },
-  );
+  throw new MilestoneError('catalog-invalid', catalogInvalidText(check.source, check.problems), { source: check.source, problems: check.problems });
 }

@@ -1,19 +1,7 @@
 // The stdio JSON-RPC connection: framed reader, counted writer, the notifier with its seq, and draining.
 import type { Readable, Writable } from 'node:stream';
-import {
-  createMessageConnection,
-  type Message,
-  type MessageConnection,
-  type MessageWriter,
-} from 'vscode-jsonrpc/node';
-import {
-  CompletedNotification,
-  LogMessageNotification,
-  MessageType,
-  RpcErrorCode,
-  RunOutputNotification,
-  UnlockedNotification,
-} from '../../protocol/index.js';
+import { createMessageConnection, type Message, type MessageConnection, type MessageWriter } from 'vscode-jsonrpc/node';
+import { CompletedNotification, LogMessageNotification, MessageType, RpcErrorCode, RunOutputNotification, UnlockedNotification } from '../../protocol/index.js';
 import type { Logger, Notifier } from '../ports.js';
 import { framingProblemText, inputPausedText, inputResumedText, type FramingProblem } from '../core/messages.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
@@ -128,16 +116,18 @@ export function createStdioConnection(options: { input: Readable; output: Writab
     runOutput: (params) => send(RunOutputNotification.method, params),
     // Progress bars and pop-ups are an editor's: see adapters/editor.ts.
     progressBar: () => null,
-    log: (level, message) => send(LogMessageNotification.method, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
+    log: (level, message) =>
+      send(LogMessageNotification.method, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
   };
 
   return {
     connection,
     notifier,
-    drained: () => new Promise<void>((resolve) => {
-      waiters.push(resolve);
-      settle();
-    }),
+    drained: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        settle();
+      }),
     onInputEnd: (handler) => {
       inputEndHandler = handler;
     },

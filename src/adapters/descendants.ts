@@ -34,7 +34,9 @@ export class DescendantTracker {
   sweep(): void {
     let pids: number[];
     try {
-      pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+      pids = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number);
     } catch {
       return; // no /proc (macOS): the process group is all there is
     }

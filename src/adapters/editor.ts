@@ -51,7 +51,9 @@ export function createEditor(connection: MessageConnection, logger: Logger): Edi
             token = `tinytorch-milestones/run/${++created}`;
             // Never waited on: the run starts at once, and a client that never answers (ALE) holds nothing up.
             // The request goes out before the first $/progress, so the client knows the token when it sees it.
-            connection.sendRequest(WorkDoneProgressCreateRequest.method, { token }).catch((error: unknown) => logger.warn(requestToClientFailedText(WorkDoneProgressCreateRequest.method, String(error))));
+            connection
+              .sendRequest(WorkDoneProgressCreateRequest.method, { token })
+              .catch((error: unknown) => logger.warn(requestToClientFailedText(WorkDoneProgressCreateRequest.method, String(error))));
           }
           const bar = token;
           cancels.set(bar, onCancel);

@@ -5,16 +5,7 @@ import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/pr
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SettingError } from '../../protocol/index.js';
-import {
-  COMMAND_SHIM_MODULE,
-  INTEGRATE_MARKER,
-  commandShim,
-  hookFolder,
-  isRegistered,
-  registrationEdit,
-  trackerShim,
-  undoRegistration,
-} from '../core/integrate.js';
+import { COMMAND_SHIM_MODULE, INTEGRATE_MARKER, commandShim, hookFolder, isRegistered, registrationEdit, trackerShim, undoRegistration } from '../core/integrate.js';
 import { notATitoCheckoutText, noClientText } from '../core/messages.js';
 
 export type IntegrationAction = 'created' | 'edited' | 'removed' | 'restored' | 'unchanged' | 'skipped';
@@ -51,7 +42,13 @@ const isOurs = async (path: string) => (await readFile(path, 'utf8').catch(() =>
 
 async function titoPackage(checkout: string): Promise<string> {
   const folder = join(resolve(checkout), 'tito');
-  if (!(await stat(folder).then((info) => info.isDirectory(), () => false))) throw new SettingError(notATitoCheckoutText(resolve(checkout)));
+  if (
+    !(await stat(folder).then(
+      (info) => info.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new SettingError(notATitoCheckoutText(resolve(checkout)));
   return folder;
 }
 
@@ -121,7 +118,13 @@ async function removeOurs(root: string, path: string, what: IntegrationStep['wha
   for (let current = folder; current.startsWith(root + sep); current = dirname(current)) {
     const left = await readdir(current).catch(() => null);
     if (left?.length === 1 && left[0] === '__pycache__') await rmdir(join(current, '__pycache__')).catch(() => {});
-    if (!(await rmdir(current).then(() => true, () => false))) break; // not empty: a folder of the checkout
+    if (
+      !(await rmdir(current).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break; // not empty: a folder of the checkout
   }
   return { action: 'removed', path: relative(root, path).split(sep).join('/'), what };
 }

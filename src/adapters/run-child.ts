@@ -129,7 +129,13 @@ export async function runChild(request: ChildRequest): Promise<ChildResult> {
     const afterDrain = drained.then(() => Promise.race([subprocess, delay(1000).then(() => null)]));
     const result = await Promise.race([subprocess, afterDrain]);
     if (pid === undefined) {
-      return { exitCode: null, signal: null, stopped, spawnError: { code: result?.code ?? 'unknown', message: result?.shortMessage ?? 'the process did not start' }, survivors: [] };
+      return {
+        exitCode: null,
+        signal: null,
+        stopped,
+        spawnError: { code: result?.code ?? 'unknown', message: result?.shortMessage ?? 'the process did not start' },
+        survivors: [],
+      };
     }
     const finished: { code: number | null; signal: string | null } = exit ?? { code: result?.exitCode ?? null, signal: result?.signal ?? null };
     // A killed process takes a moment to vanish: only one still there after that has survived.

@@ -110,7 +110,12 @@ async function writeTarget(path: string): Promise<string> {
 /** Refuses a file its owner made read-only (even for root, who could replace it anyway) or that we may not write. */
 async function refuseReadOnly(path: string, target: string, stats: Stats | null): Promise<void> {
   if (stats === null) return;
-  const writable = (stats.mode & 0o222) !== 0 && (await access(target, constants.W_OK).then(() => true, () => false));
+  const writable =
+    (stats.mode & 0o222) !== 0 &&
+    (await access(target, constants.W_OK).then(
+      () => true,
+      () => false,
+    ));
   if (!writable) throw new SettingError(progressFileReadOnlyText(path, target));
 }
 
@@ -344,7 +349,7 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
       serially(() =>
         explainingWriteErrors(path, async () => {
           const signal = signalOf(options);
-        throwIfCancelled(path, signal);
+          throwIfCancelled(path, signal);
           await ensureFolder(dirname(path));
           // Run by a person to get out of trouble: a lock nobody will release is removed, a stuck holder taken over.
           return withLock(

@@ -74,7 +74,14 @@ export async function withExportFile(workspace: string, catalog: ActiveCatalog, 
   const kept: string[] = [];
   for (const module of modules) {
     const exported = catalog.modules.find((candidate) => candidate.id === module)?.export;
-    if (!exported || (await stat(join(workspace, exported)).then((info) => info.isFile(), () => false))) kept.push(module);
+    if (
+      !exported ||
+      (await stat(join(workspace, exported)).then(
+        (info) => info.isFile(),
+        () => false,
+      ))
+    )
+      kept.push(module);
   }
   return kept;
 }

@@ -1,11 +1,32 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
 import { constants as osConstants } from 'node:os';
-import { CatalogRequest, CheckExportRequest, ListRequest, MarkCompletedRequest, ProgressRequest, RescanRequest, ResetRequest, RunRequest, type ResultOf } from '../../protocol/index.js';
+import {
+  CatalogRequest,
+  CheckExportRequest,
+  ListRequest,
+  MarkCompletedRequest,
+  ProgressRequest,
+  RescanRequest,
+  ResetRequest,
+  RunRequest,
+  type ResultOf,
+} from '../../protocol/index.js';
 import { checkCatalogFile } from '../adapters/catalog-loader.js';
 import { createStderrLogger } from '../adapters/logger.js';
 import { createFileStore } from '../adapters/store.js';
 import type { Config } from '../core/config.js';
-import { catalogText, commandArgumentsText, integrateStepText, integrateSummaryText, invalidCatalogText, LAST_OUTPUT_HEADING, undoOnlyForIntegrateText, repairedText, unknownCommandText, validCatalogText } from '../core/messages.js';
+import {
+  catalogText,
+  commandArgumentsText,
+  integrateStepText,
+  integrateSummaryText,
+  invalidCatalogText,
+  LAST_OUTPUT_HEADING,
+  undoOnlyForIntegrateText,
+  repairedText,
+  unknownCommandText,
+  validCatalogText,
+} from '../core/messages.js';
 import { catalog } from '../handlers/catalog.js';
 import { checkExport } from '../handlers/check-export.js';
 import { parseParams, type Handler } from '../handlers/handler.js';
@@ -42,7 +63,17 @@ const terminalNotifier: Notifier = {
   log: (level, message) => process.stderr.write(`${level}: ${message}\n`),
 };
 
-function viaHandler<D extends typeof ProgressRequest | typeof ListRequest | typeof CheckExportRequest | typeof MarkCompletedRequest | typeof CatalogRequest | typeof RunRequest | typeof RescanRequest | typeof ResetRequest>(
+function viaHandler<
+  D extends
+    | typeof ProgressRequest
+    | typeof ListRequest
+    | typeof CheckExportRequest
+    | typeof MarkCompletedRequest
+    | typeof CatalogRequest
+    | typeof RunRequest
+    | typeof RescanRequest
+    | typeof ResetRequest,
+>(
   definition: D,
   handle: Handler<D>,
   toParams: (args: readonly string[]) => unknown,
@@ -89,11 +120,25 @@ const COMMANDS: Record<string, Command> = {
   'check-export': { args: ['MODULE'], run: viaHandler(CheckExportRequest, checkExport, ([module]) => ({ module }), withText) },
   rescan: { args: [], run: viaHandler(RescanRequest, rescan, () => ({}), withText) },
   reset: { args: ['MODULE'], run: viaHandler(ResetRequest, reset, ([module]) => ({ module }), withText) },
-  'mark-completed': { args: ['ID'], run: viaHandler(MarkCompletedRequest, markCompleted, ([id]) => ({ id }), (result) => result.message) },
+  'mark-completed': {
+    args: ['ID'],
+    run: viaHandler(
+      MarkCompletedRequest,
+      markCompleted,
+      ([id]) => ({ id }),
+      (result) => result.message,
+    ),
+  },
   run: {
     args: ['ID'],
     // The output was streamed as it came: print the verdict without repeating its tail.
-    run: viaHandler(RunRequest, run, ([id]) => ({ id }), (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text, (result) => (result.passed ? 0 : 1)),
+    run: viaHandler(
+      RunRequest,
+      run,
+      ([id]) => ({ id }),
+      (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text,
+      (result) => (result.passed ? 0 : 1),
+    ),
   },
   'validate-catalog': {
     args: ['FILE'],

@@ -46,8 +46,7 @@ export function resolveConfig(sources: ConfigSources): Config {
   const envTimeout = Number(env.TINYTORCH_RUN_TIMEOUT_MS);
   const workspace = options.workspace ?? flags.workspace ?? nonEmpty(env.TINYTORCH_WORKSPACE) ?? nonEmpty(sources.rootPath) ?? nonEmpty(sources.checkoutHere) ?? null;
   const exports = options.exports ?? flags.exports ?? nonEmpty(env.TINYTORCH_EXPORTS) ?? (workspace ? sources.joinPath(workspace, 'tinytorch') : null);
-  const catalog =
-    options.catalog ?? flags.catalog ?? nonEmpty(env.TINYTORCH_CATALOG) ?? (workspace && sources.hasTodayLayout(workspace) ? 'tinytorch' : 'seed');
+  const catalog = options.catalog ?? flags.catalog ?? nonEmpty(env.TINYTORCH_CATALOG) ?? (workspace && sources.hasTodayLayout(workspace) ? 'tinytorch' : 'seed');
   return {
     progressFile: options.progressFile ?? flags.progressFile ?? nonEmpty(env.TINYTORCH_PROGRESS_FILE) ?? sources.joinPath(sources.home, '.tinytorch', 'progress.json'),
     workspace,

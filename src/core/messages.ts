@@ -92,7 +92,8 @@ export function nextText(next: ProgressView['next']): string {
 
 /** A progress-file path that cannot be read (a folder, a path through a file): a setting to change. */
 export function progressFileUnreadableText(path: string, code: string, detail: string): string {
-  const reason = code === 'EISDIR' ? 'it is a folder' : code === 'ENOTDIR' ? 'a part of its path is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : detail;
+  const reason =
+    code === 'EISDIR' ? 'it is a folder' : code === 'ENOTDIR' ? 'a part of its path is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : detail;
   return `Cannot read the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a file you can read.`;
 }
 
@@ -126,7 +127,16 @@ export function lockCancelledText(lockPath: string): string {
 
 /** A file system failure while writing the progress file (permissions, a read-only disk, a full disk). */
 export function progressFileUnwritableText(path: string, code: string, detail: string): string {
-  const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : code === 'ENOSPC' ? 'the disk is full' : code === 'ELOOP' ? 'its symbolic links go round in a loop' : detail;
+  const reason =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'ENOSPC'
+          ? 'the disk is full'
+          : code === 'ELOOP'
+            ? 'its symbolic links go round in a loop'
+            : detail;
   return `Cannot write the progress file ${path} (${reason}); set --progress-file or TINYTORCH_PROGRESS_FILE to a writable place.`;
 }
 
@@ -156,9 +166,7 @@ export function listText(tests: readonly UnlockedTest[]): string {
 }
 
 export function rescanText(recorded: readonly string[], messages: readonly string[], completed: readonly string[] = []): string {
-  const head = recorded.length
-    ? `Recorded from your exports and tito's records: ${recorded.join(', ')}.`
-    : 'No exported module that was not already completed.';
+  const head = recorded.length ? `Recorded from your exports and tito's records: ${recorded.join(', ')}.` : 'No exported module that was not already completed.';
   const done = completed.length ? `\nCompleted from tito's records: ${completed.join(', ')}.` : '';
   return messages.length ? `${head}${done}\n\n${messages.join('\n\n')}` : `${head}${done}`;
 }
@@ -328,7 +336,12 @@ export function commandArgumentsText(name: string, expected: readonly string[], 
   return `${name} takes ${expected.length ? expected.join(' ') : 'no arguments'}; received ${received.length ? received.join(' ') : 'none'}`;
 }
 
-export function catalogText(result: { name: string; source: string; milestones: readonly { id: string; name: string; requires: readonly string[] }[]; modules: readonly unknown[] }): string {
+export function catalogText(result: {
+  name: string;
+  source: string;
+  milestones: readonly { id: string; name: string; requires: readonly string[] }[];
+  modules: readonly unknown[];
+}): string {
   const lines = [`Catalog ${result.name} (${result.source}): ${result.milestones.length} milestones, ${result.modules.length} modules`, ''];
   for (const milestone of result.milestones) lines.push(`${milestone.id}  ${milestone.name}  requires ${milestone.requires.join(', ')}`);
   return lines.join('\n');
@@ -474,7 +487,7 @@ export function notATitoCheckoutText(folder: string): string {
 }
 
 export function noClientText(): string {
-  return "the Python client (clients/python/tito_milestones.py) is not beside this build; reinstall with npm install -g tinytorch-milestones.";
+  return 'the Python client (clients/python/tito_milestones.py) is not beside this build; reinstall with npm install -g tinytorch-milestones.';
 }
 
 /** One line per change `integrate` made (or did not need to make). */
@@ -491,7 +504,7 @@ export function integrateStepText(step: { action: string; path: string; what: st
     case 'not-ours':
       return `skipped ${step.path}: a file integrate did not write is there; move it away and run integrate again`;
     case 'no-hook':
-      return "found no `module complete` hook importing milestone_tracker in tito/: the tracker was not placed";
+      return 'found no `module complete` hook importing milestone_tracker in tito/: the tracker was not placed';
     default:
       return "found no `'milestones': ...` command registration in tito/: tito's own milestones command stays";
   }
@@ -535,9 +548,7 @@ export function framingProblemText(problem: FramingProblem): string {
     case 'interrupted':
       return `message is not valid JSON: byte ${problem.bytes + 1} of a body announced as ${problem.length} bytes cannot be JSON, so reading goes on at the next Content-Length header`;
     case 'input-ended':
-      return problem.length === null
-        ? 'input ended inside a message header'
-        : `input ended inside a message: ${problem.bytes} of its ${problem.length} bytes arrived`;
+      return problem.length === null ? 'input ended inside a message header' : `input ended inside a message: ${problem.bytes} of its ${problem.length} bytes arrived`;
     case 'batch':
       return 'invalid request: batches are not supported';
     case 'not-an-object':

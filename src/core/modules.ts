@@ -21,9 +21,7 @@ export function resolveModule(catalog: ActiveCatalog, ref: string): ModuleResolu
 
 /** Module ids by number, for tito's own progress file (`"completed_modules": ["01", "02"]`). */
 export function modulesForNumbers(catalog: ActiveCatalog, numbers: readonly string[]): string[] {
-  return numbers
-    .map((number) => resolveModule(catalog, number))
-    .flatMap((resolution) => (resolution.ok ? [resolution.module] : []));
+  return numbers.map((number) => resolveModule(catalog, number)).flatMap((resolution) => (resolution.ok ? [resolution.module] : []));
 }
 
 /** Levenshtein distance, for suggesting the nearest module name. */

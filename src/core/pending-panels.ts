@@ -65,10 +65,7 @@ export function parsePendingPanels(text: string): PendingPanels {
   if (!Array.isArray(panels)) return NO_PENDING_PANELS;
   return panels.filter(
     (panel): panel is PendingPanel =>
-      typeof panel?.milestone === 'string' &&
-      Array.isArray(panel.modules) &&
-      panel.modules.every((module: unknown) => typeof module === 'string') &&
-      typeof panel.at === 'number',
+      typeof panel?.milestone === 'string' && Array.isArray(panel.modules) && panel.modules.every((module: unknown) => typeof module === 'string') && typeof panel.at === 'number',
   );
 }
 

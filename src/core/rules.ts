@@ -121,7 +121,6 @@ export function unlockedNotCompleted(catalog: ActiveCatalog, progress: Progress)
 export function transitions(catalog: ActiveCatalog, before: Progress, after: Progress): { unlocked: CatalogMilestone[]; completed: CatalogMilestone[] } {
   const wasUnlocked = new Set(before.unlockedMilestones);
   const wasCompleted = new Set(before.completedMilestones);
-  const known = (ids: readonly string[], seen: Set<string>) =>
-    catalog.milestones.filter((milestone) => ids.includes(milestone.id) && !seen.has(milestone.id));
+  const known = (ids: readonly string[], seen: Set<string>) => catalog.milestones.filter((milestone) => ids.includes(milestone.id) && !seen.has(milestone.id));
   return { unlocked: known(after.unlockedMilestones, wasUnlocked), completed: known(after.completedMilestones, wasCompleted) };
 }

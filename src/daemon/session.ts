@@ -23,7 +23,6 @@ export interface ClientContext {
   readonly env: Readonly<Record<string, string>>;
 }
 
-
 export function clientContext(value: unknown): ClientContext | null {
   if (typeof value !== 'object' || value === null) return null;
   const { cwd, env } = value as { cwd?: unknown; env?: unknown };

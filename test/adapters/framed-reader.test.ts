@@ -57,7 +57,14 @@ test('more than 32 KiB of junk in one write does not take the next request with 
 });
 
 test('junk that ends like a header, or holds half of one, still gives way to the next header', () => {
-  for (const junk of ['Content-Le', 'Content-Length: 5', 'Content-Length: 5\r\nX-Note: x', 'content-length: 12 Content-Length:', 'Content-Length: 50\r\n\r\n{"a', 'Content-Length: 3\r\n\r\n{']) {
+  for (const junk of [
+    'Content-Le',
+    'Content-Length: 5',
+    'Content-Length: 5\r\nX-Note: x',
+    'content-length: 12 Content-Length:',
+    'Content-Length: 50\r\n\r\n{"a',
+    'Content-Length: 3\r\n\r\n{',
+  ]) {
     const r = reader();
     r.feed(junk, frame(request('next')));
     assert.equal(r.ids(), ['next'], JSON.stringify(junk));
@@ -67,7 +74,16 @@ test('junk that ends like a header, or holds half of one, still gives way to the
 test('a header block over 8 KiB, arriving in pieces, is read through; the messages around it arrive', () => {
   const body = JSON.stringify(request('padded'));
   const r = reader();
-  r.feed(frame(request('before')), `Content-Length: ${body.length}\r\n`, `X-Padding: ${'p'.repeat(6000)}`, 'p'.repeat(6000), '\r\n', `X-More: ${'m'.repeat(20_000)}\r\n\r\n`, body, frame(request('after')));
+  r.feed(
+    frame(request('before')),
+    `Content-Length: ${body.length}\r\n`,
+    `X-Padding: ${'p'.repeat(6000)}`,
+    'p'.repeat(6000),
+    '\r\n',
+    `X-More: ${'m'.repeat(20_000)}\r\n\r\n`,
+    body,
+    frame(request('after')),
+  );
   assert.equal(r.ids(), ['before', 'padded', 'after']);
   assert.equal(r.answered(), []);
 });
@@ -136,7 +152,10 @@ test('a request whose id is still pending (5 or "5") is refused with that id, no
   const r = reader();
   r.feed(frame(request(5)), frame(request('5')), frame(request(6)));
   assert.equal(r.ids(), [5, 6]);
-  assert.equal(r.problems.map(({ problem, id }) => [problem.kind, id]), [['duplicate-id', '5']]);
+  assert.equal(
+    r.problems.map(({ problem, id }) => [problem.kind, id]),
+    [['duplicate-id', '5']],
+  );
 });
 
 test('end of input inside a message is answered before the end is passed on', () => {
@@ -153,7 +172,10 @@ test('end of input inside a message is answered before the end is passed on', ()
   junk.feed('just junk');
   junk.end();
   assert.equal(junk.answered(), []);
-  assert.equal(junk.problems.map(({ problem }) => problem), [{ kind: 'skipped-bytes', bytes: 9 }]);
+  assert.equal(
+    junk.problems.map(({ problem }) => problem),
+    [{ kind: 'skipped-bytes', bytes: 9 }],
+  );
 });
 
 test('ten thousand messages in one write all arrive', () => {

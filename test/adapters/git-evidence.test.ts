@@ -68,7 +68,14 @@ test('index versions 2, 3 and 4 parse to the same entries, and the cache follows
     assert.ok(parsed.ok);
     return parsed.ok ? [...parsed.entries].map(([path, entry]) => `${path} ${entry.blob}`).sort() : [];
   };
-  const expected = git(clone, 'ls-files', '-s').trim().split('\n').map((line) => { const [, blob, , path] = line.split(/\s+/); return `${path} ${blob}`; }).sort();
+  const expected = git(clone, 'ls-files', '-s')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [, blob, , path] = line.split(/\s+/);
+      return `${path} ${blob}`;
+    })
+    .sort();
   for (const version of ['2', '3', '4']) {
     git(clone, 'update-index', '--index-version', version);
     assert.equal(await read(), expected, `version ${version}`);

@@ -26,7 +26,6 @@ async function tempLock(): Promise<{ folder: string; lockPath: string }> {
   return { folder, lockPath: join(folder, 'progress.json.lock') };
 }
 
-
 test.after(async () => {
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
@@ -70,7 +69,10 @@ test('a live holder is waited for until the time limit, and the error names it',
     assert.unreachable('a live holder must not be taken over');
   } catch (error) {
     assert.instance(error, SettingError);
-    assert.match((error as Error).message, new RegExp(`^Could not lock the progress file within 0.2 s: .*names process ${process.pid} on .*, which is still running; .*delete .*progress.json.lock`));
+    assert.match(
+      (error as Error).message,
+      new RegExp(`^Could not lock the progress file within 0.2 s: .*names process ${process.pid} on .*, which is still running; .*delete .*progress.json.lock`),
+    );
   }
   assert.ok(Date.now() - started >= 150);
   assert.ok(existsSync(lockPath), "the live holder's lock is left alone");
@@ -134,16 +136,30 @@ test('a holder killed but not yet reaped by its parent (a zombie) is taken over 
   const { lockPath } = await tempLock();
   const holderScript = new URL('../fixtures/lock-holder.ts', import.meta.url).pathname;
   // Python's Popen does not reap a child until poll(): the killed holder stays a zombie while the parent sleeps.
-  const parent = spawn('python3', ['-c', `
+  const parent = spawn(
+    'python3',
+    [
+      '-c',
+      `
 import subprocess, sys, time, os, signal
 holder = subprocess.Popen([sys.argv[1], "--import", "tsx", sys.argv[2], sys.argv[3]], stdout=subprocess.PIPE)
 holder.stdout.readline()
 os.kill(holder.pid, signal.SIGKILL)
 print(holder.pid, flush=True)
 time.sleep(30)
-`, process.execPath, holderScript, lockPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+`,
+      process.execPath,
+      holderScript,
+      lockPath,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
-    const pid = await withTimeout(new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString())))), scaled(10_000), 'the holder to be killed');
+    const pid = await withTimeout(
+      new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString())))),
+      scaled(10_000),
+      'the holder to be killed',
+    );
     // SIGKILL is delivered asynchronously: wait for the holder to become a zombie (a loaded machine takes a moment).
     for (let waited = 0; waited < scaled(5_000) && !/ Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8')); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.match(await readFile(`/proc/${pid}/stat`, 'utf8'), / Z /, 'the holder is a zombie');
@@ -162,13 +178,23 @@ test('a lock path that no holder will release (a folder, a dangling symlink) tim
   for (const [kind, make, reason] of [
     ['a folder', (path: string) => mkdir(path), 'it is a folder'],
     ['a dangling symlink', (path: string) => symlink(join(dirname(path), 'nowhere'), path), 'it is a symbolic link'],
-    ['a symlink to a folder', async (path: string) => { await mkdir(`${path}-target`); await symlink(`${path}-target`, path); }, 'it is a symbolic link'],
+    [
+      'a symlink to a folder',
+      async (path: string) => {
+        await mkdir(`${path}-target`);
+        await symlink(`${path}-target`, path);
+      },
+      'it is a symbolic link',
+    ],
   ] as const) {
     const { lockPath } = await tempLock();
     await make(lockPath);
     const { error, ms, cpuMs } = await tryLock(lockPath, { timeoutMs: 400 });
     assert.instance(error, SettingError, kind);
-    assert.is(error?.message, `Could not lock the progress file within 0.4 s: ${lockPath} cannot be used as its lock (${reason}); delete ${lockPath} or run "tinytorch-milestones repair".`);
+    assert.is(
+      error?.message,
+      `Could not lock the progress file within 0.4 s: ${lockPath} cannot be used as its lock (${reason}); delete ${lockPath} or run "tinytorch-milestones repair".`,
+    );
     assert.ok(ms >= 400, `${kind}: waited for the deadline (${ms.toFixed(0)} ms)`);
     assert.ok(cpuMs < ms / 2, `${kind}: backed off instead of spinning (${cpuMs.toFixed(0)} ms CPU over ${ms.toFixed(0)} ms)`);
   }
@@ -219,7 +245,10 @@ test('a root-owned 0600 lock file seen by another user times out with one senten
   assert.is(result.status, 0, result.stderr);
   const outcome = JSON.parse(result.stdout) as { ok: boolean; name: string; message: string; ms: number; cpuMs: number };
   assert.equal([outcome.ok, outcome.name], [false, 'SettingError']);
-  assert.is(outcome.message, `Could not lock the progress file within 0.4 s: ${lockPath} cannot be used as its lock (it cannot be read (permission denied)); delete ${lockPath} or run "tinytorch-milestones repair".`);
+  assert.is(
+    outcome.message,
+    `Could not lock the progress file within 0.4 s: ${lockPath} cannot be used as its lock (it cannot be read (permission denied)); delete ${lockPath} or run "tinytorch-milestones repair".`,
+  );
   assert.ok(outcome.cpuMs < outcome.ms / 2, `backed off instead of spinning (${outcome.cpuMs.toFixed(0)} ms CPU over ${outcome.ms.toFixed(0)} ms)`);
 });
 
@@ -230,7 +259,10 @@ test('a lock or guard naming a live pid with another start time (the pid was reu
   const { folder, lockPath } = await tempLock();
   // Our own pid, but started at another time: the holder that wrote it is gone and its pid now belongs to us.
   const reused = `${process.pid} ${hostname()} 1\n`;
-  for (const [lock, guard] of [[reused, null], [`${DEAD_PID} ${hostname()}\n`, reused]] as const) {
+  for (const [lock, guard] of [
+    [reused, null],
+    [`${DEAD_PID} ${hostname()}\n`, reused],
+  ] as const) {
     await writeFile(lockPath, lock);
     if (guard) await writeFile(`${lockPath}.takeover`, guard);
     const started = performance.now();

@@ -179,10 +179,14 @@ async function run(verify: CatalogMilestone['verify'], overrides: Partial<RunJob
   return { outcome: { ...outcome, outputTail: stripAnsi(outcome.outputTail) }, chunks, elapsedMs: Date.now() - started };
 }
 
-
-const text = (chunks: Run['chunks'], stream: 'stdout' | 'stderr') => stripAnsi(chunks.filter((chunk) => chunk.stream === stream).map((chunk) => chunk.text).join(''));
+const text = (chunks: Run['chunks'], stream: 'stdout' | 'stderr') =>
+  stripAnsi(
+    chunks
+      .filter((chunk) => chunk.stream === stream)
+      .map((chunk) => chunk.text)
+      .join(''),
+  );
 const node = (name: string) => ({ pytest: `tests/test_milestones.py::${name}` });
-
 
 async function waitFor(condition: () => boolean, unscaledMs: number): Promise<void> {
   const ms = scaled(unscaledMs);
@@ -270,7 +274,10 @@ test('a skipped test fails the run: it did not verify anything (A17)', async () 
 test('an xfail test fails the run whether it failed as expected or passed (A17)', async () => {
   const failed = (await run(node('test_xfail_fails'))).outcome;
   assert.equal([failed.passed, failed.cause, failed.exitCode], [false, 'skipped', 0], failed.detail);
-  assert.is(failed.detail, 'tests/test_milestones.py::test_xfail_fails is marked xfail (known to fail) and failed as expected: a milestone passes only when its test runs and passes.');
+  assert.is(
+    failed.detail,
+    'tests/test_milestones.py::test_xfail_fails is marked xfail (known to fail) and failed as expected: a milestone passes only when its test runs and passes.',
+  );
   const passed = (await run(node('test_xfail_passes'))).outcome;
   assert.equal([passed.passed, passed.cause], [false, 'skipped'], passed.detail);
   assert.is(passed.detail, 'tests/test_milestones.py::test_xfail_passes is marked xfail (expected to fail): a milestone passes only when its test runs and passes without it.');
@@ -459,7 +466,10 @@ test('a progress bar that never ends its line (19 MB of \\r updates) streams in 
   const longest = Math.max(...chunks.map((chunk) => chunk.text.length));
   assert.ok(longest <= 64 * 1024, `one piece held ${longest} characters`);
   const stdout = text(chunks, 'stdout');
-  assert.ok(stdout.startsWith('\rtraining 000000/400000') && stdout.endsWith('training 399999/400000 loss=0.1234 [###################]\ndone\n'), 'nothing is lost before the throttle');
+  assert.ok(
+    stdout.startsWith('\rtraining 000000/400000') && stdout.endsWith('training 399999/400000 loss=0.1234 [###################]\ndone\n'),
+    'nothing is lost before the throttle',
+  );
   assert.is(stdout.split('\r').length, 400_001);
   // Linear: a quadratic reassembly of 400,000 updates would take minutes, not seconds.
   assert.ok(elapsedMs < scaled(10_000), `answered after ${elapsedMs} ms`);

@@ -32,7 +32,6 @@ async function tempDir(): Promise<string> {
   return folder;
 }
 
-
 function newStore(path: string): ProgressStore {
   return createFileStore({ path, logger: silent });
 }
@@ -391,7 +390,11 @@ test('writers in separate processes lose nothing: 4 processes x 25 updates', asy
   assert.equal([...parsed.completed_modules].sort(), [...expected].sort());
   for (const prefix of prefixes) {
     const own = parsed.completed_modules.filter((module) => module.includes(`_w${prefix}_`));
-    assert.equal(own, expected.filter((module) => module.includes(`_w${prefix}_`)), `writer ${prefix}'s updates keep their order`);
+    assert.equal(
+      own,
+      expected.filter((module) => module.includes(`_w${prefix}_`)),
+      `writer ${prefix}'s updates keep their order`,
+    );
   }
   assert.equal(await readdir(folder), ['progress.json'], 'no lock, guard or temporary file left behind');
 });
@@ -495,7 +498,11 @@ test('a read-only file (chmod 444) is refused with one sentence and left byte fo
   await chmod(path, 0o444);
   const store = newStore(path);
   for (const attempt of [
-    () => store.update((current, pending) => ({ ...recordModuleEdit(current, '02_autograd'), pending: [...pending, { milestone: 'perceptron', modules: ['02_autograd'], at: Date.now() }] })),
+    () =>
+      store.update((current, pending) => ({
+        ...recordModuleEdit(current, '02_autograd'),
+        pending: [...pending, { milestone: 'perceptron', modules: ['02_autograd'], at: Date.now() }],
+      })),
     () => store.repair(),
   ]) {
     try {

@@ -76,13 +76,7 @@ export function catalog(milestones: readonly CatalogMilestone[], options: { modu
 
 /** A small chain a → b → c, plus a milestone d that needs a module nothing else needs: enough for order and multi-unlock tests. */
 export function chainCatalog(): ActiveCatalog {
-  return catalog(
-    [
-      milestone('a', ['01_one']),
-      milestone('b', ['01_one', '02_two']),
-      milestone('c', ['01_one', '02_two', '03_three']),
-      milestone('d', ['02_two', '04_four']),
-    ],
-    { modules: ['01_one', '02_two', '03_three', '04_four'] },
-  );
+  return catalog([milestone('a', ['01_one']), milestone('b', ['01_one', '02_two']), milestone('c', ['01_one', '02_two', '03_three']), milestone('d', ['02_two', '04_four'])], {
+    modules: ['01_one', '02_two', '03_three', '04_four'],
+  });
 }

@@ -215,7 +215,10 @@ test('list and progress, as text and as --json', async () => {
   assert.is(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, 'pytest tests/milestones/test_learning_verification.py::test_perceptron_learning -v');
   const listJson = ListRequest.result.parse(JSON.parse((await run(['list', '--json'])).stdout));
-  assert.equal(listJson.tests.map((item) => item.id), ['perceptron']);
+  assert.equal(
+    listJson.tests.map((item) => item.id),
+    ['perceptron'],
+  );
   const progress = ProgressRequest.result.parse(JSON.parse((await run(['--json', 'progress'])).stdout));
   assert.is(progress.milestones[0]?.status, 'unlocked');
   assert.equal(progress.next, { id: 'xor', name: '1986 - Backpropagation (XOR)', missing: ['03_nn'] });
@@ -246,7 +249,7 @@ test('errors go to stderr with a non-zero exit', async () => {
   assert.match(missing.stderr, /cannot start the milestone sidecar .*no-such-sidecar/);
 });
 
-test('run streams the output live and exits with the run\'s outcome', async () => {
+test("run streams the output live and exits with the run's outcome", async () => {
   const workspace = makeWorkspace(true);
   await unlockPerceptron();
   const passing = await run(['run', 'perceptron'], { TINYTORCH_WORKSPACE: workspace });
@@ -287,7 +290,7 @@ test('a crash reports the exit status and the end of stderr; another protocol ve
   assert.match(version.stderr, /protocol version 2, and this client speaks version 1/);
 });
 
-test('without TINYTORCH_MILESTONES_CMD it finds this checkout\'s build', async () => {
+test("without TINYTORCH_MILESTONES_CMD it finds this checkout's build", async () => {
   const path = `${dirname(process.execPath)}:/usr/bin:/bin`;
   const outcome = await run(['progress'], { TINYTORCH_MILESTONES_CMD: undefined, PATH: path });
   assert.is(outcome.code, 0, outcome.stderr);
@@ -392,7 +395,10 @@ test('Ctrl-C in a terminal reaches the sidecar too: watch still ends with 0 and 
   assert.equal(readdirSync(temporary), []);
 
   const workspace = makeWorkspace(true);
-  writeFileSync(join(workspace, 'tests', 'milestones', 'test_learning_verification.py'), 'import time\ndef test_perceptron_learning():\n    print("training", flush=True)\n    time.sleep(30)\n');
+  writeFileSync(
+    join(workspace, 'tests', 'milestones', 'test_learning_verification.py'),
+    'import time\ndef test_perceptron_learning():\n    print("training", flush=True)\n    time.sleep(30)\n',
+  );
   await unlockPerceptron();
   const runner = start(['run', 'perceptron'], { TMPDIR: temporary, TINYTORCH_WORKSPACE: workspace }, true);
   await until(() => /collected 1 item/.test(runner.output()), 'the run to start');

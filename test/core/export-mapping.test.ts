@@ -28,7 +28,7 @@ test('markers win over the catalog map and over the boxed TO EDIT line', () => {
   assert.is(moduleOfExport(file('core/tensor.py', nbdev('../../modules/03_layers/03_layers.ipynb')), TINYTORCH_MODULES), '03_layers');
 });
 
-test("a marker whose folder is not a canonical module name is skipped for the next one", () => {
+test('a marker whose folder is not a canonical module name is skipped for the next one', () => {
   const content = '# %% ../../notebooks/Scratch/try.ipynb 1\n# %% ../../modules/07_training/07_training.ipynb 3\n';
   assert.is(moduleFromMarkers(content), '07_training');
   assert.is(moduleFromMarkers('# %% ../../modules/Tensor/tensor.ipynb 1\n'), null);
@@ -53,13 +53,32 @@ test("without markers, the catalog's module→export map decides by the end of t
 
 test('__init__.py, _modidx.py, __pycache__, hidden folders and non-.py files are never modules', () => {
   const marked = nbdev('../../modules/01_tensor/01_tensor.ipynb');
-  for (const relative of ['__init__.py', '_modidx.py', 'core/__init__.py', '__pycache__/tensor.py', 'core/__pycache__/tensor.cpython-312.pyc', '.ipynb_checkpoints/tensor.py', 'core/tensor.pyc', 'core/tensor.ipynb']) {
+  for (const relative of [
+    '__init__.py',
+    '_modidx.py',
+    'core/__init__.py',
+    '__pycache__/tensor.py',
+    'core/__pycache__/tensor.cpython-312.pyc',
+    '.ipynb_checkpoints/tensor.py',
+    'core/tensor.pyc',
+    'core/tensor.ipynb',
+  ]) {
     assert.is(moduleOfExport(file(relative, marked), TINYTORCH_MODULES), null, relative);
   }
 });
 
 test("editors' temporary files are ignored", () => {
-  for (const relative of ['core/.tensor.py.swp', 'core/.tensor.py.swx', 'core/tensor.py~', 'core/.#tensor.py', 'core/#tensor.py#', 'core/4913', 'core/tensor.py.tmp', 'core/tensor.py.tmp.1234', 'core/.tensor.py']) {
+  for (const relative of [
+    'core/.tensor.py.swp',
+    'core/.tensor.py.swx',
+    'core/tensor.py~',
+    'core/.#tensor.py',
+    'core/#tensor.py#',
+    'core/4913',
+    'core/tensor.py.tmp',
+    'core/tensor.py.tmp.1234',
+    'core/.tensor.py',
+  ]) {
     assert.not.ok(isExportCandidate(relative), relative);
   }
   assert.ok(isExportCandidate('core/tensor.py'));

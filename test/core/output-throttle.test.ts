@@ -38,7 +38,10 @@ function setup(options: Partial<OutputThrottleOptions> = {}) {
 }
 
 const joined = (chunks: readonly OutputChunk[], stream: OutputChunk['stream']) =>
-  chunks.filter((chunk) => chunk.stream === stream).map((chunk) => chunk.text).join('');
+  chunks
+    .filter((chunk) => chunk.stream === stream)
+    .map((chunk) => chunk.text)
+    .join('');
 
 test('the first line after a quiet spell goes out at once', () => {
   const { emitted, throttle } = setup();
@@ -65,14 +68,20 @@ test('a notification holds at most maxChars, cut after a newline', () => {
   throttle.push({ stream: 'stdout', text: 'x\n' });
   throttle.push({ stream: 'stdout', text: 'abcd\nefgh\nijkl\n' });
   clock.advance(1000);
-  assert.equal(emitted.map((chunk) => chunk.text), ['x\n', 'abcd\nefgh\n', 'ijkl\n']);
+  assert.equal(
+    emitted.map((chunk) => chunk.text),
+    ['x\n', 'abcd\nefgh\n', 'ijkl\n'],
+  );
 });
 
 test('a line longer than maxChars is split, never inside a surrogate pair', () => {
   const { emitted, throttle } = setup({ maxChars: 4, maxPendingChars: 1000 });
   throttle.push({ stream: 'stdout', text: 'abc😀def\n' });
   throttle.flush();
-  assert.equal(emitted.map((chunk) => chunk.text), ['abc', '😀de', 'f\n']);
+  assert.equal(
+    emitted.map((chunk) => chunk.text),
+    ['abc', '😀de', 'f\n'],
+  );
 });
 
 test('output beyond the pending bound is dropped, with a marker where it was dropped', () => {
@@ -120,7 +129,10 @@ test('flush sends everything now, whatever the rate; close ignores later output'
   throttle.push({ stream: 'stdout', text: 'b\n' });
   throttle.push({ stream: 'stderr', text: 'c' });
   throttle.close();
-  assert.equal(emitted.map((chunk) => chunk.text), ['a\n', 'b\n', 'c']);
+  assert.equal(
+    emitted.map((chunk) => chunk.text),
+    ['a\n', 'b\n', 'c'],
+  );
   assert.is(clock.timers(), 0);
   throttle.push({ stream: 'stdout', text: 'late\n' });
   clock.advance(1000);

@@ -35,7 +35,12 @@ test('valid UTF-8 decodes as the standard decoder does; each invalid byte is one
   assert.is(decodeFileBytes(Buffer.from(text)), text);
   assert.is(decodeFileBytes(Uint8Array.from([0x63, 0xe9, 0x21])), 'c\udce9!');
   // Overlong, surrogate, past U+10FFFF, truncated: every byte kept on its own.
-  for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
+  for (const bad of [
+    [0xc0, 0xaf],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xe2, 0x82],
+  ]) {
     assert.is(decodeFileBytes(Uint8Array.from(bad)), String.fromCharCode(...bad.map((byte) => 0xdc00 + byte)), Buffer.from(bad).toString('hex'));
   }
 });
@@ -55,7 +60,8 @@ test('members keep their exact text and file order; a repeated key sits at its f
 });
 
 test("a file in the original's layout is written back unchanged, and only our keys are reformatted in another", () => {
-  const original = '{\n  "last_completed": "01",\n  "completed_modules": [\n    "00_setup"\n  ],\n  "stats": {\n    "n": 1.0\n  },\n  "unlocked_milestones": [],\n  "completed_milestones": []\n}';
+  const original =
+    '{\n  "last_completed": "01",\n  "completed_modules": [\n    "00_setup"\n  ],\n  "stats": {\n    "n": 1.0\n  },\n  "unlocked_milestones": [],\n  "completed_milestones": []\n}';
   const parsed = parseProgress(original);
   assert.ok(parsed.ok);
   if (parsed.ok) assert.is(serializeProgress(parsed.progress), original);

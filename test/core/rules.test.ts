@@ -345,9 +345,7 @@ test('an empty requires is named', () => {
 });
 
 test('malformed module names are named, in requires and in modules', () => {
-  const problems = problemsOf(
-    rawCatalog({ modules: ['01_one', '1_bad'], milestones: [milestone('a', ['01_one', '01_Tensor']), milestone('b', ['../x'])] }),
-  );
+  const problems = problemsOf(rawCatalog({ modules: ['01_one', '1_bad'], milestones: [milestone('a', ['01_one', '01_Tensor']), milestone('b', ['../x'])] }));
   assertProblem(problems, /^milestones\.0\.requires\.1: .*"01_Tensor"/);
   assertProblem(problems, /^milestones\.1\.requires\.0: .*"\.\.\/x"/);
   assertProblem(problems, /^modules\.1\.id: .*"1_bad"/);

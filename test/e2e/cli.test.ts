@@ -18,7 +18,13 @@ function cli(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, TINYTORCH_PROGRESS_FILE: join(folder, 'progress.json'), TINYTORCH_WORKSPACE: DEMO_WORKSPACE, TINYTORCH_CATALOG: 'seed', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
+    env: {
+      ...process.env,
+      TINYTORCH_PROGRESS_FILE: join(folder, 'progress.json'),
+      TINYTORCH_WORKSPACE: DEMO_WORKSPACE,
+      TINYTORCH_CATALOG: 'seed',
+      PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1',
+    },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -160,7 +166,7 @@ test('run --json: live output on stderr, the result alone on stdout; a failed ru
   assert.is(run('check-export', '01_tensor').code, 0);
 
   const failed = run('run', 'two', '--json');
-  assert.is(failed.code, 1, 'a failed run exits 1, not its script\'s 2 (2 is bad usage)');
+  assert.is(failed.code, 1, "a failed run exits 1, not its script's 2 (2 is bad usage)");
   const result = JSON.parse(failed.stdout);
   assert.equal([result.passed, result.exitCode], [false, 2]);
   assert.match(failed.stderr, 'live line');

@@ -325,7 +325,12 @@ test('connect bridges stdio to the daemon, starting it; with TINYTORCH_MILESTONE
     frame({ jsonrpc: '2.0', method: 'exit', params: {} }),
   ].join('');
   for (const daemon of ['1', '0']) {
-    const result = spawnSync(process.execPath, [BIN, 'connect'], { input, env: environment({ HOME: home, TINYTORCH_MILESTONES_DAEMON: daemon }), encoding: 'utf8', timeout: scaled(20_000) });
+    const result = spawnSync(process.execPath, [BIN, 'connect'], {
+      input,
+      env: environment({ HOME: home, TINYTORCH_MILESTONES_DAEMON: daemon }),
+      encoding: 'utf8',
+      timeout: scaled(20_000),
+    });
     assert.is(result.status, 0, result.stderr);
     assert.match(result.stdout, /"id":2,"result":\{"newlyUnlocked":\[\]/);
     assert.match(result.stdout, /"id":3,"result":null/);

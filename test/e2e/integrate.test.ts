@@ -146,7 +146,10 @@ test('integrate --undo restores the checkout exactly: git status is clean', () =
   const before = readFileSync(join(checkout, 'tito/main.py'));
   cli('integrate', checkout);
   // Python leaves compiled files behind when it is allowed to.
-  const ran = spawnSync('python3', ['-c', 'import tito.main, tito.commands.milestones_sidecar'], { cwd: checkout, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '', TINYTORCH_PROGRESS_FILE: progressFile } });
+  const ran = spawnSync('python3', ['-c', 'import tito.main, tito.commands.milestones_sidecar'], {
+    cwd: checkout,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '', TINYTORCH_PROGRESS_FILE: progressFile },
+  });
   assert.is(ran.status, 0, String(ran.stderr));
   const undone = cli('integrate', '--undo', checkout);
   assert.match(undone, 'restored tito/main.py');

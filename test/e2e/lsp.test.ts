@@ -97,7 +97,11 @@ test.before.each(() => {
     JSON.stringify({
       name: 'fixture',
       honestReturns: true,
-      milestones: [milestone('first', '1957 - First', 'test_pass', ['02_autograd']), milestone('pass', '1969 - Pass', 'test_pass', ['01_tensor']), milestone('hang', '1986 - Hang', 'test_hangs', ['01_tensor'])],
+      milestones: [
+        milestone('first', '1957 - First', 'test_pass', ['02_autograd']),
+        milestone('pass', '1969 - Pass', 'test_pass', ['01_tensor']),
+        milestone('hang', '1986 - Hang', 'test_hangs', ['01_tensor']),
+      ],
     }),
   );
   writeFileSync(join(folder, 'progress.json'), JSON.stringify({ completed_modules: ['01_tensor'], unlocked_milestones: ['pass', 'hang'], completed_milestones: [] }, null, 2));
@@ -113,7 +117,15 @@ test('initialize advertises every command beside experimental.milestones; each c
   const sidecar = start();
   const init = InitializeRequest.result.parse((await initialize(sidecar, CLIENTS.neovim)).result);
   assert.equal(init.capabilities.executeCommandProvider, {
-    commands: ['tinytorch.milestones.progress', 'tinytorch.milestones.list', 'tinytorch.milestones.run', 'tinytorch.milestones.checkExport', 'tinytorch.milestones.rescan', 'tinytorch.milestones.reset', 'tinytorch.milestones.markCompleted'],
+    commands: [
+      'tinytorch.milestones.progress',
+      'tinytorch.milestones.list',
+      'tinytorch.milestones.run',
+      'tinytorch.milestones.checkExport',
+      'tinytorch.milestones.rescan',
+      'tinytorch.milestones.reset',
+      'tinytorch.milestones.markCompleted',
+    ],
   });
   assert.equal(init.capabilities.experimental.milestones, { protocolVersion: 1, catalog: join(folder, 'catalog.json') });
 
@@ -123,7 +135,10 @@ test('initialize advertises every command beside experimental.milestones; each c
   // An empty Lua or Lisp table arrives as []: no params, as no arguments at all.
   assert.equal(ProgressRequest.result.parse((await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.progress', arguments: [[]] })).result), direct);
   // No arguments at all is `{}`, as for a request without params.
-  assert.equal((await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.list' })).result.tests.map((entry: { id: string }) => entry.id), ['pass', 'hang']);
+  assert.equal(
+    (await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.list' })).result.tests.map((entry: { id: string }) => entry.id),
+    ['pass', 'hang'],
+  );
 
   const exported = await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.checkExport', arguments: [{ module: '02_autograd' }] });
   assert.equal(exported.result.newlyUnlocked, ['first']);
@@ -188,7 +203,11 @@ test('popups "auto": Neovim-like and eglot-like clients get window/showMessage (
     }
     await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.markCompleted', arguments: [{ id: 'first' }] });
     assert.is(sidecar.notifications('window/showMessage').length, expected * 2, `${kind}: a completion pops up as an unlock does`);
-    assert.equal(sidecar.messages.filter((message) => message.method === 'window/showMessageRequest'), [], 'never a showMessageRequest');
+    assert.equal(
+      sidecar.messages.filter((message) => message.method === 'window/showMessageRequest'),
+      [],
+      'never a showMessageRequest',
+    );
     await sidecar.dispose();
   }
 });
@@ -238,7 +257,10 @@ test('a run for a client with window.workDoneProgress: create (answered late), t
   assert.match(progress[0]!.params.value.title, '1969 - Pass');
   assert.is(progress[0]!.params.value.cancellable, true);
   const reports = progress.slice(1, -1).map((message) => message.params.value.message as string);
-  assert.ok(reports.some((line) => /training step 2|passed/.test(line)), `the latest output line: ${reports.join(' | ')}`);
+  assert.ok(
+    reports.some((line) => /training step 2|passed/.test(line)),
+    `the latest output line: ${reports.join(' | ')}`,
+  );
   assert.is(progress.at(-1)!.params.value.message, 'Passed');
   assert.ok(at(progress.at(-1)!) < at(answer), 'end comes before the answer');
 });
@@ -272,7 +294,7 @@ test('window/workDoneProgress/cancel cancels the run: -32800, its process group 
   assert.ok((await sidecar.request('milestones/progress')).result, 'the sidecar goes on');
 });
 
-test('watchdog: when initialize.processId dies during a run, the sidecar and the run\'s process group are gone within 2 s', async () => {
+test("watchdog: when initialize.processId dies during a run, the sidecar and the run's process group are gone within 2 s", async () => {
   const editor = startEditor();
   const sidecar = start();
   await initialize(sidecar, CLIENTS.neovim, {}, editor.pid!);
@@ -286,10 +308,14 @@ test('watchdog: when initialize.processId dies during a run, the sidecar and the
 });
 
 test('watchdog: killing the editor that started the sidecar, while helpers keep its pipes open, ends it and its run within 2 s', async () => {
-  const parent = spawn(process.execPath, [EDITOR_PARENT, BIN, '--progress-file', join(folder, 'progress.json'), '--catalog', join(folder, 'catalog.json'), '--workspace', workspace], {
-    env: { ...process.env, TINYTORCH_WORKSPACE: '', TINYTORCH_EXPORTS: '', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const parent = spawn(
+    process.execPath,
+    [EDITOR_PARENT, BIN, '--progress-file', join(folder, 'progress.json'), '--catalog', join(folder, 'catalog.json'), '--workspace', workspace],
+    {
+      env: { ...process.env, TINYTORCH_WORKSPACE: '', TINYTORCH_EXPORTS: '', PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   others.push(parent);
   const line = await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))));
   const { sidecar, holder } = JSON.parse(line) as { sidecar: number; holder: number };

@@ -44,9 +44,15 @@ async function scenario(name: string, end: (sidecar: Sidecar) => void, initializ
   const tookMs = Math.round(performance.now() - started);
   // A killed process takes a moment to vanish; the group was killed before the sidecar exited.
   const survivors = [];
-  for (const [what, pid] of [['script', pids.script], ['child', pids.child]] as const) if (!(await isGoneWithin(pid, 1000))) survivors.push(what);
+  for (const [what, pid] of [
+    ['script', pids.script],
+    ['child', pids.child],
+  ] as const)
+    if (!(await isGoneWithin(pid, 1000))) survivors.push(what);
   const detachedSurvives = !(await isGoneWithin(pids.detached, 1000));
-  console.log(`  orphans: ${name}: sidecar gone in ${tookMs} ms (exit ${exit.code ?? exit.signal}), run processes surviving: ${survivors.length}, setsid grandchild surviving: ${detachedSurvives ? 1 : 0}`);
+  console.log(
+    `  orphans: ${name}: sidecar gone in ${tookMs} ms (exit ${exit.code ?? exit.signal}), run processes surviving: ${survivors.length}, setsid grandchild surviving: ${detachedSurvives ? 1 : 0}`,
+  );
   assert.ok(tookMs <= GONE_WITHIN_MS, `${name}: the sidecar took ${tookMs} ms to go`);
   assert.equal(survivors, [], `${name}: no process of the run survives`);
   assert.not.match(sidecar.stderr, '    at ', `${name}: no stack trace`);

@@ -125,7 +125,10 @@ test('a corrupt file in a folder the user cannot write: 1004 with backup null an
   const result = cli(['progress'], { as: NOBODY });
   assert.is(result.code, 1);
   assert.ok(result.stderr.startsWith(`tinytorch-milestones: ${expected}`), result.stderr);
-  assert.match(result.stderr, `No copy could be made beside it (permission denied in ${folder}), and it was left as it is; run "tinytorch-milestones repair" to start a fresh one.\n`);
+  assert.match(
+    result.stderr,
+    `No copy could be made beside it (permission denied in ${folder}), and it was left as it is; run "tinytorch-milestones repair" to start a fresh one.\n`,
+  );
   assert.is(result.stderr.split('\n').length, 2, 'one line');
   const answer = oneRequest('milestones/progress', NOBODY);
   assert.is(answer.error?.code, 1004);

@@ -39,7 +39,14 @@ test('three exports unlock the perceptron, with the original message, a notifica
   assert.equal(third.newlyUnlocked, ['perceptron']);
   assert.equal(third.messages, [PERCEPTRON_MESSAGE]);
   const note = UnlockedNotification.params.parse((await sidecar.waitFor((message) => message.method === 'milestones/unlocked')).params);
-  assert.equal(note, { id: 'perceptron', name: '1957 - The Perceptron', description: 'First learning algorithm with automatic weight updates', message: PERCEPTRON_MESSAGE, cause: 'checkExport', seq: 1 });
+  assert.equal(note, {
+    id: 'perceptron',
+    name: '1957 - The Perceptron',
+    description: 'First learning algorithm with automatic weight updates',
+    message: PERCEPTRON_MESSAGE,
+    cause: 'checkExport',
+    seq: 1,
+  });
   assert.is(
     readFileSync(progressFile(), 'utf8'),
     JSON.stringify({ completed_modules: ['00_setup', '01_tensor', '02_autograd'], unlocked_milestones: ['perceptron'], completed_milestones: [] }, null, 2),
@@ -68,7 +75,11 @@ test('piped requests followed by end of input are all answered, then the process
   sidecar.endInput();
   const exit = await sidecar.waitExit();
   assert.is(exit.code, 0, 'no initialize: exit code 0');
-  for (const id of ids) assert.ok(sidecar.messages.some((message) => message.id === id && message.method === undefined), `answer to ${id}`);
+  for (const id of ids)
+    assert.ok(
+      sidecar.messages.some((message) => message.id === id && message.method === undefined),
+      `answer to ${id}`,
+    );
   const progress = ProgressRequest.result.parse(sidecar.messages.find((message) => message.id === ids[4])?.result);
   assert.is(progress.milestones[1]?.status, 'unlocked', 'a read after pipelined writes sees them');
   assert.is(sidecar.notifications('milestones/unlocked').length, 2);

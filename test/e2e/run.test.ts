@@ -71,7 +71,10 @@ test.before.each(() => {
       milestones: [milestone('pass', 'test_pass'), milestone('false', 'test_returns_false'), milestone('hang', 'test_hangs'), milestone('locked', 'test_pass', ['02_other'])],
     }),
   );
-  writeFileSync(join(folder, 'progress.json'), JSON.stringify({ completed_modules: ['01_tensor'], unlocked_milestones: ['pass', 'false', 'hang'], completed_milestones: [] }, null, 2));
+  writeFileSync(
+    join(folder, 'progress.json'),
+    JSON.stringify({ completed_modules: ['01_tensor'], unlocked_milestones: ['pass', 'false', 'hang'], completed_milestones: [] }, null, 2),
+  );
 });
 test.after.each(async () => {
   await Promise.all(sidecars.splice(0).map((sidecar) => sidecar.dispose()));
@@ -87,9 +90,17 @@ test('a passing run completes the milestone once, streams its output in order, a
   assert.is(result.signal, null);
   assert.is(result.newlyCompleted, true);
   assert.match(result.outputTail, 'passed');
-  const streamed = stripAnsi(sidecar.notifications('milestones/runOutput').map((message) => message.params.text).join(''));
+  const streamed = stripAnsi(
+    sidecar
+      .notifications('milestones/runOutput')
+      .map((message) => message.params.text)
+      .join(''),
+  );
   const order = ['test session starts', '::test_pass PASSED', '1 passed'].map((line) => streamed.indexOf(line));
-  assert.ok(order.every((index, position) => index >= 0 && (position === 0 || index > order[position - 1]!)), `streamed in order: ${order}`);
+  assert.ok(
+    order.every((index, position) => index >= 0 && (position === 0 || index > order[position - 1]!)),
+    `streamed in order: ${order}`,
+  );
   const progress = sidecar.notifications('$/progress').map((message) => message.params);
   assert.is(progress[0]?.token, 'tok');
   assert.is(progress[0]?.value.kind, 'begin');
@@ -184,7 +195,7 @@ test('end of input during a run cancels it, answers -32800, kills the group and 
   assert.ok(await isGoneWithin(pid, 1000), `grandchild ${pid} survived end of input`);
 });
 
-test('exit during a run ends the process at once, and the run\'s group with it', async () => {
+test("exit during a run ends the process at once, and the run's group with it", async () => {
   const sidecar = start();
   await sidecar.initialize();
   const id = sidecar.post('milestones/run', { id: 'hang', timeoutMs: 60_000 });
@@ -196,7 +207,7 @@ test('exit during a run ends the process at once, and the run\'s group with it',
   assert.ok(await isGoneWithin(pid, 2000), `grandchild ${pid} survived exit`);
 });
 
-test('SIGTERM, SIGINT or SIGHUP to the sidecar during a run kills the run\'s whole group', async () => {
+test("SIGTERM, SIGINT or SIGHUP to the sidecar during a run kills the run's whole group", async () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     rmSync(join(workspace, 'grandchild.pid'), { force: true });
     const sidecar = start();

@@ -38,7 +38,9 @@ test('junk of 60 KB in one write, then a body cut short by the next header: both
   const sidecar = start();
   sidecar.sendRaw(Buffer.concat([Buffer.alloc(60 * 1024, 'j'), frame({ jsonrpc: '2.0', id: 'after-junk', method: 'milestones/catalog', params: {} })]));
   assert.ok((await sidecar.response('after-junk', 20_000)).result);
-  sidecar.sendRaw(Buffer.concat([Buffer.from('Content-Length: 5000\r\n\r\n{"jsonrpc":"2.0"'), frame({ jsonrpc: '2.0', id: 'after-cut', method: 'milestones/catalog', params: {} })]));
+  sidecar.sendRaw(
+    Buffer.concat([Buffer.from('Content-Length: 5000\r\n\r\n{"jsonrpc":"2.0"'), frame({ jsonrpc: '2.0', id: 'after-cut', method: 'milestones/catalog', params: {} })]),
+  );
   assert.ok((await sidecar.response('after-cut', 20_000)).result);
   const cut = sidecar.messages.find((message) => message.error?.code === -32700);
   assert.is(cut?.id, null);
@@ -68,7 +70,7 @@ test('pipelined requests with one id (5, then "5"): each gets one answer, and en
   assert.is(answers.find((message) => message.id === '5')?.error?.code, -32600, 'the second is refused');
 });
 
-test('two pipelined initialize requests: the second is refused with -32600 and the first one\'s settings hold', async () => {
+test("two pipelined initialize requests: the second is refused with -32600 and the first one's settings hold", async () => {
   // Catalog files: reading them takes a turn of the event loop, in which the second request is dispatched.
   const seed = readFileSync(fileURLToPath(new URL('../../src/core/catalogs/seed.json', import.meta.url)), 'utf8');
   const catalogs = ['first', 'second'].map((name) => join(folder, `${name}.json`));
@@ -86,7 +88,9 @@ test('two pipelined initialize requests: the second is refused with -32600 and t
 });
 
 test('end of input cancels a run only: a request failing on its own keeps its real error', async () => {
-  const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/lock-holder.ts', import.meta.url)), `${progressFile()}.lock`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/lock-holder.ts', import.meta.url)), `${progressFile()}.lock`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   cleanups.push(() => holder.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
     holder.stdout.on('data', (bytes: Buffer) => bytes.toString().includes('locked') && resolve());
@@ -119,7 +123,10 @@ test('a client that stops reading stdout: input is paused, memory stays bounded,
   for (let waited = 0; answers().length < count && waited < 300_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   const ids = new Set(answers().map((message) => message.id));
   for (let id = 1; id <= count; id++) assert.ok(ids.has(id), `answer ${id}`);
-  assert.ok(answers().every((message) => message.result), 'every answer is a result');
+  assert.ok(
+    answers().every((message) => message.result),
+    'every answer is a result',
+  );
 });
 
 test('a client that closes our stdout (EPIPE): a quiet exit, no stack trace, and the run is killed', async () => {

@@ -93,7 +93,11 @@ test('watching: a checkout unlocks nothing, tito adds then removes an entry, a r
 
   // A student's own export: unlocks 01 again, caused by the export.
   writeFileSync(join(clone, 'tinytorch/core/tensor.py'), tensorExport('class Tensor:\n    """my own Tensor"""'));
-  const unlocked = await sidecar.waitFor((message) => message.method === UnlockedNotification.method && message.params.id === '01' && message.params.cause === 'export', 10_000, 'the export to unlock 01');
+  const unlocked = await sidecar.waitFor(
+    (message) => message.method === UnlockedNotification.method && message.params.id === '01' && message.params.cause === 'export',
+    10_000,
+    'the export to unlock 01',
+  );
   assert.is(unlocked.params.cause, 'export');
 
   // tito's own `tito milestones run 01` records it in .tito/milestones.json: completed here too.

@@ -33,7 +33,11 @@ async function watching(): Promise<Sidecar> {
   // Under load the watchers of the flags' configuration may start (and log) before initialize replaces them: wait
   // for the ones that initialize started.
   const after = sidecar.messages.indexOf(answer);
-  await sidecar.waitFor((message) => sidecar.messages.indexOf(message) > after && message.method === 'window/logMessage' && /^Watching /.test(message.params.message), 10_000, 'the watchers to be ready');
+  await sidecar.waitFor(
+    (message) => sidecar.messages.indexOf(message) > after && message.method === 'window/logMessage' && /^Watching /.test(message.params.message),
+    10_000,
+    'the watchers to be ready',
+  );
   return sidecar;
 }
 
@@ -43,7 +47,10 @@ async function expect(sidecar: Sidecar, predicate: (message: RpcMessage) => bool
     return await sidecar.waitFor(predicate, 5000, what);
   } catch (error) {
     const logs = sidecar.messages.filter((message) => message.method === 'window/logMessage').map((message) => message.params.message);
-    const alive = await sidecar.request('milestones/progress', {}, 2000).then(() => 'answers', () => 'does not answer');
+    const alive = await sidecar.request('milestones/progress', {}, 2000).then(
+      () => 'answers',
+      () => 'does not answer',
+    );
     throw new Error(`${(error as Error).message}\nlogged: ${JSON.stringify(logs)}; the sidecar ${alive}; stderr ${sidecar.stderr}`);
   }
 }

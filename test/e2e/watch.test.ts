@@ -59,7 +59,8 @@ function bystander(): Sidecar {
 const unlocks = (sidecar: Sidecar) => sidecar.notifications(UnlockedNotification.method).map((message) => UnlockedNotification.params.parse(message.params));
 const completions = (sidecar: Sidecar) => sidecar.notifications(CompletedNotification.method).map((message) => CompletedNotification.params.parse(message.params));
 const logs = (sidecar: Sidecar) => sidecar.notifications('window/logMessage').map((message) => message.params.message as string);
-const isUnlock = (id: string, cause?: string) => (message: RpcMessage) => message.method === UnlockedNotification.method && message.params.id === id && (!cause || message.params.cause === cause);
+const isUnlock = (id: string, cause?: string) => (message: RpcMessage) =>
+  message.method === UnlockedNotification.method && message.params.id === id && (!cause || message.params.cause === cause);
 
 test.before.each(() => {
   workspace = mkdtempSync(join(tmpdir(), 'ttm-watch-'));
@@ -78,7 +79,10 @@ test('done when: tensor.py written twice with 01_tensor markers, 00_setup and 02
   assert.is(note.cause, 'export');
   assert.is(note.seq, 1);
   await sleep(QUIET_MS);
-  assert.equal(unlocks(sidecar).map((unlock) => unlock.id), ['perceptron']);
+  assert.equal(
+    unlocks(sidecar).map((unlock) => unlock.id),
+    ['perceptron'],
+  );
   assert.equal(readProgress(), { completed_modules: ['00_setup', '02_autograd', '01_tensor'], unlocked_milestones: ['perceptron'], completed_milestones: [] });
   assert.is(sidecar.strayStdout, '');
 });
@@ -150,9 +154,22 @@ test("a second process's changes reach the watching sidecar as external notifica
   await terminal.request('milestones/progress', {});
   await terminal.request('milestones/checkExport', { module: '03_nn' });
   await sleep(QUIET_MS);
-  assert.equal(unlocks(editor).map((unlock) => [unlock.id, unlock.cause, unlock.seq]), [['perceptron', 'external', 1], ['xor', 'checkExport', 3]]);
-  assert.equal(completions(editor).map((completion) => completion.id), ['perceptron']);
-  assert.equal(unlocks(terminal).map((unlock) => unlock.id), ['perceptron', 'xor'], 'the terminal learns of xor at its next write');
+  assert.equal(
+    unlocks(editor).map((unlock) => [unlock.id, unlock.cause, unlock.seq]),
+    [
+      ['perceptron', 'external', 1],
+      ['xor', 'checkExport', 3],
+    ],
+  );
+  assert.equal(
+    completions(editor).map((completion) => completion.id),
+    ['perceptron'],
+  );
+  assert.equal(
+    unlocks(terminal).map((unlock) => unlock.id),
+    ['perceptron', 'xor'],
+    'the terminal learns of xor at its next write',
+  );
 });
 
 test("a watcher does not swallow tito's panel: checkExport from another process still returns the unlock, once", async () => {
@@ -173,7 +190,7 @@ test("a watcher does not swallow tito's panel: checkExport from another process 
   assert.is(unlocks(editor).length, 1);
 });
 
-test("a panel owed by a watcher never shows twice: not after a reset of another module, nor after repair", async () => {
+test('a panel owed by a watcher never shows twice: not after a reset of another module, nor after repair', async () => {
   writeProgress({ modules: ['00_setup', '02_autograd'] });
   const editor = await watching();
   exportTwice('core/tensor.py', '01_tensor');
@@ -200,7 +217,7 @@ test("a panel owed by a watcher never shows twice: not after a reset of another 
   assert.equal((await tito.request('milestones/checkExport', { module: '01_tensor' })).result.newlyUnlocked, []);
 });
 
-test("a deleted export is logged and un-completes nothing; reset re-locks, and the next export unlocks again", async () => {
+test('a deleted export is logged and un-completes nothing; reset re-locks, and the next export unlocks again', async () => {
   writeProgress({ modules: ['00_setup', '02_autograd'] });
   const sidecar = await watching();
   exportTwice('core/tensor.py', '01_tensor');
@@ -275,7 +292,12 @@ test('watchers close at once: shutdown/exit, end of input', async () => {
 
 test('the one-shot CLI rescans and resets', () => {
   writeFileSync(exportPath('core/tensor.py'), nbdevExport('01_tensor'));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, '--workspace', workspace, '--progress-file', progressFile(), ...args], { encoding: 'utf8', env: { ...process.env, ...CLEAN_ENV }, timeout: 10_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, '--workspace', workspace, '--progress-file', progressFile(), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...CLEAN_ENV },
+      timeout: 10_000,
+    });
   const rescan = cli('rescan', '--json');
   assert.is(rescan.status, 0, rescan.stderr);
   assert.equal(JSON.parse(rescan.stdout), { recorded: ['01_tensor'], newlyUnlocked: [], text: "Recorded from your exports and tito's records: 01_tensor." });

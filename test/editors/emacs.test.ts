@@ -83,13 +83,18 @@ test('Emacs eglot with the README snippet: the export pops up, M-x tinytorch-mil
   assert.ok(shown[0]!.includes(UNLOCKED_BY_EXPORT.name), context);
   // What the user saw: eglot's own message in the echo area (stderr in batch mode).
   assert.ok(run.stderr.includes('MILESTONE UNLOCKED!'), context);
-  assert.ok((report.printed ?? []).some((line) => line.includes('TinyTorch Milestone Progress') && line.includes(UNLOCKED_BY_EXPORT.name)), context);
+  assert.ok(
+    (report.printed ?? []).some((line) => line.includes('TinyTorch Milestone Progress') && line.includes(UNLOCKED_BY_EXPORT.name)),
+    context,
+  );
   // Emacs 28's jsonrpc deletes the process right after `exit` (SIGKILL): then the progress file must be intact.
   const [status, code] = (report.exit?.[0] ?? '').split(' ');
   assert.ok((status === 'exit' && code === '0') || status === 'signal', context);
   assert.equal(ws.progress(), { completed_modules: ['00_setup', '01_tensor', UNLOCKED_BY_EXPORT.module], unlocked_milestones: [UNLOCKED_BY_EXPORT.id], completed_milestones: [] });
   for (const pid of ws.sidecarPids()) assert.ok(await isGoneWithin(pid, 5000), `sidecar ${pid} still running`);
-  console.log(`  ${report.emacs?.[0]}: showMessage shown by eglot, M-x tinytorch-milestones printed the progress table, sidecar ${status === 'exit' ? `exit ${code}` : `killed by Emacs (signal ${code})`}, progress file intact`);
+  console.log(
+    `  ${report.emacs?.[0]}: showMessage shown by eglot, M-x tinytorch-milestones printed the progress table, sidecar ${status === 'exit' ? `exit ${code}` : `killed by Emacs (signal ${code})`}, progress file intact`,
+  );
 });
 
 test.run();

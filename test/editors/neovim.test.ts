@@ -92,7 +92,10 @@ test('Neovim 0.7 with the README snippet: the export pops up, :Milestones answer
   assert.is(shown.length, 1, context);
   assert.match(shown[0]!, /^3 🔓 MILESTONE UNLOCKED!/, context);
   assert.ok(shown[0]!.includes(UNLOCKED_BY_EXPORT.name), context);
-  assert.ok((report.printed ?? []).some((line) => line.includes('TinyTorch Milestone Progress') && line.includes(UNLOCKED_BY_EXPORT.name)), context);
+  assert.ok(
+    (report.printed ?? []).some((line) => line.includes('TinyTorch Milestone Progress') && line.includes(UNLOCKED_BY_EXPORT.name)),
+    context,
+  );
   assert.equal(report.exit, ['0 0'], context);
   assert.equal(ws.progress().unlocked_milestones, [UNLOCKED_BY_EXPORT.id]);
   for (const pid of ws.sidecarPids()) assert.ok(await isGoneWithin(pid, 5000), `sidecar ${pid} still running`);
@@ -122,10 +125,14 @@ test('killing Neovim (SIGKILL) ends the sidecar within 2 s', async () => {
 });
 
 test('the Neovim 0.8+ snippet compiles (Neovim here is 0.7: it is not run)', () => {
-  const out = execFileSync('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', 'lua local f, e = loadstring(os.getenv("TTM_SNIPPET")); io.stdout:write(f and "compiled" or e)', '-c', 'qall!'], {
-    env: { ...process.env, TTM_SNIPPET: readmeSnippet('neovim-0.8') },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'nvim',
+    ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', 'lua local f, e = loadstring(os.getenv("TTM_SNIPPET")); io.stdout:write(f and "compiled" or e)', '-c', 'qall!'],
+    {
+      env: { ...process.env, TTM_SNIPPET: readmeSnippet('neovim-0.8') },
+      encoding: 'utf8',
+    },
+  );
   assert.is(out.trim(), 'compiled', out);
 });
 

@@ -50,7 +50,7 @@ test.before(() => {
 });
 test.after(() => ws.cleanup());
 
-test("Vim 9 with the README snippet: the export pops up, :Milestones answers, the sidecar exits 0", async () => {
+test('Vim 9 with the README snippet: the export pops up, :Milestones answers, the sidecar exits 0', async () => {
   const version = execFileSync('vim', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   const snippet = join(ws.folder, 'tinytorch_milestones.vim');
   writeFileSync(snippet, readmeSnippet('vim9'));
@@ -74,8 +74,14 @@ test("Vim 9 with the README snippet: the export pops up, :Milestones answers, th
   const shown = messages.filter((line) => line.startsWith('TinyTorch: '));
   assert.is(shown.length, 1, context);
   assert.match(shown[0]!, 'TinyTorch: 🔓 MILESTONE UNLOCKED! | 1957 - The Perceptron', context);
-  assert.ok(messages.some((line) => line.includes('TinyTorch Milestone Progress')), context);
-  assert.ok(messages.some((line) => line.startsWith(UNLOCKED_BY_EXPORT.name) && line.includes('Unlocked')), context);
+  assert.ok(
+    messages.some((line) => line.includes('TinyTorch Milestone Progress')),
+    context,
+  );
+  assert.ok(
+    messages.some((line) => line.startsWith(UNLOCKED_BY_EXPORT.name) && line.includes('Unlocked')),
+    context,
+  );
   assert.equal(report.exit, ['dead 0'], context);
   assert.equal(ws.progress().unlocked_milestones, [UNLOCKED_BY_EXPORT.id]);
   for (const pid of ws.sidecarPids()) assert.ok(await isGoneWithin(pid, 5000), `sidecar ${pid} still running`);

@@ -51,6 +51,9 @@ export class InMemorySidecar extends RpcPeer {
   async dispose(): Promise<void> {
     await this.started.catch(() => {});
     if (!this.ended) this.endInput();
-    await this.started.then(() => this.exited, () => undefined);
+    await this.started.then(
+      () => this.exited,
+      () => undefined,
+    );
   }
 }
