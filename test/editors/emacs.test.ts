@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isGoneWithin } from '../helpers/process.js';
-import { makeWorkspace, readmeSnippet, readReport, runEditor, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
+import { driveEditor, makeWorkspace, readmeSnippet, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
 
 /** Records what eglot is handed (its own handlers still run and print), then drives the snippet as a user would. */
 const DRIVER = `
@@ -64,17 +64,7 @@ test('Emacs eglot with the README snippet: the export pops up, M-x tinytorch-mil
   const script = join(ws.folder, 'driver.el');
   writeFileSync(script, DRIVER);
   const env = { ...ws.env, TTM_REPORT: ws.reportFile, TTM_PYTHON_FILE: ws.pythonFile, TTM_SNIPPET: snippet };
-  const editor = runEditor('emacs', ['--batch', '-Q', '-l', script], { env, cwd: ws.workspace, deadlineMs: 240_000 });
-  const exported = (async () => {
-    for (let waited = 0; waited < 120_000; waited += 100) {
-      if (readReport(ws.reportFile).ready) return ws.exportModule();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  const run = await editor;
-  await exported;
-  const report = readReport(ws.reportFile);
-  const context = `${version}\nreport: ${JSON.stringify(report, null, 1)}\nstderr: ${run.stderr.slice(-2500)}`;
+  const { run, report, context } = await driveEditor(ws, 'emacs', ['--batch', '-Q', '-l', script], { env, version });
   assert.is(report.timeout, undefined, context);
   assert.is(run.code, 0, context);
   const shown = report.showMessage ?? [];

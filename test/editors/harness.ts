@@ -152,3 +152,30 @@ export function readReport(path: string): Record<string, string[]> {
   }
   return report;
 }
+
+export interface EditorSession {
+  readonly run: EditorRun;
+  readonly report: Record<string, string[]>;
+  /** What a failed assertion shows: the editor's version, its report and the end of its stderr. */
+  readonly context: string;
+}
+
+/** Runs an editor over the workspace, writes the export once its script reports that the sidecar watches, and reads its report. */
+export async function driveEditor(
+  ws: EditorWorkspace,
+  command: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; version: string | undefined },
+): Promise<EditorSession> {
+  const editor = runEditor(command, args, { env: options.env, cwd: ws.workspace, deadlineMs: 240_000 });
+  const exported = (async () => {
+    for (let waited = 0; waited < 120_000; waited += 100) {
+      if (readReport(ws.reportFile).ready) return ws.exportModule();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const run = await editor;
+  await exported;
+  const report = readReport(ws.reportFile);
+  return { run, report, context: `${options.version}\nreport: ${JSON.stringify(report, null, 1)}\nstderr: ${run.stderr.slice(-2500)}` };
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isAlive, isGoneWithin } from '../helpers/process.js';
-import { makeWorkspace, readmeSnippet, readReport, runEditor, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
+import { driveEditor, makeWorkspace, readmeSnippet, readReport, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
 
 /** Wraps Neovim's own handlers (they still run) to record what the user is shown, then drives the snippet like a user. */
 const driver = (snippet: string) => `
@@ -74,18 +74,7 @@ test('Neovim 0.7 with the README snippet: the export pops up, :Milestones answer
   const script = join(ws.folder, 'driver.lua');
   writeFileSync(script, driver(readmeSnippet('neovim-0.7')));
   const env = { ...ws.env, TTM_REPORT: ws.reportFile, TTM_PYTHON_FILE: ws.pythonFile };
-  const editor = runEditor('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${script}`], { env, cwd: ws.workspace, deadlineMs: 240_000 });
-  // The export is written once the sidecar says it watches (Neovim's logMessage handler saw it).
-  const exported = (async () => {
-    for (let waited = 0; waited < 120_000; waited += 100) {
-      if (readReport(ws.reportFile).ready) return ws.exportModule();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  const run = await editor;
-  await exported;
-  const report = readReport(ws.reportFile);
-  const context = `${version}\nreport: ${JSON.stringify(report, null, 1)}\nstderr: ${run.stderr.slice(-1500)}`;
+  const { run, report, context } = await driveEditor(ws, 'nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${script}`], { env, version });
   assert.is(report.timeout, undefined, context);
   assert.is(run.code, 0, context);
   const shown = report.showMessage ?? [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isGoneWithin } from '../helpers/process.js';
-import { makeWorkspace, readmeSnippet, readReport, runEditor, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
+import { driveEditor, makeWorkspace, readmeSnippet, UNLOCKED_BY_EXPORT, type EditorWorkspace } from './harness.js';
 
 /**
  * Sources the snippet unchanged, and reads what it showed from Vim's message history (`:messages`). The sidecar's
@@ -57,17 +57,7 @@ test('Vim 9 with the README snippet: the export pops up, :Milestones answers, th
   const script = join(ws.folder, 'driver.vim');
   writeFileSync(script, DRIVER);
   const env = { ...ws.env, TTM_REPORT: ws.reportFile, TTM_PYTHON_FILE: ws.pythonFile, TTM_SNIPPET: snippet, TTM_CHANNEL_LOG: join(ws.folder, 'channel.log') };
-  const editor = runEditor('vim', ['-N', '-u', 'NONE', '-i', 'NONE', '-n', '-es', '-S', script], { env, cwd: ws.workspace, deadlineMs: 240_000 });
-  const exported = (async () => {
-    for (let waited = 0; waited < 120_000; waited += 100) {
-      if (readReport(ws.reportFile).ready) return ws.exportModule();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  const run = await editor;
-  await exported;
-  const report = readReport(ws.reportFile);
-  const context = `${version}\nreport: ${JSON.stringify(report, null, 1)}\nstderr: ${run.stderr.slice(-1500)}`;
+  const { run, report, context } = await driveEditor(ws, 'vim', ['-N', '-u', 'NONE', '-i', 'NONE', '-n', '-es', '-S', script], { env, version });
   assert.is(report.timeout, undefined, context);
   assert.is(run.code, 0, context);
   const messages = (report.messages?.[0] ?? '').split('\\n');
