@@ -45,7 +45,7 @@ export const InitializationOptions = z
     runTimeoutMs: z.number().int().positive().optional(),
     popups: z.enum(['auto', 'showMessage', 'none']).optional(),
     /** Sent to the per-user daemon (docs/protocol.md §12): the client's working directory and environment, which its session uses. */
-    client: z.object({ cwd: z.string().min(1), env: z.record(z.string(), z.string()).optional() }).optional(),
+    client: z.object({ cwd: z.string().min(1).optional(), env: z.record(z.string(), z.string()).optional() }).optional(),
   })
   .nullish();
 
