@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { asNobody } from '../helpers/process.js';
 import { scaled } from '../helpers/time.js';
 import { withTimeout } from '../helpers/timeout.js';
 import { BIN, frame, Sidecar, type RpcMessage } from '../helpers/rpc-client.js';
@@ -16,7 +17,7 @@ const ENV = { TINYTORCH_CATALOG: 'seed', TINYTORCH_WORKSPACE: undefined, TINYTOR
 const FRESH = '{\n  "completed_modules": [\n    "00_setup"\n  ],\n  "unlocked_milestones": [],\n  "completed_milestones": []\n}';
 
 /** Another user, for what root is exempt from (a read-only folder); null when this machine cannot switch users. */
-const NOBODY = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : null;
+const NOBODY = asNobody();
 
 function cli(args: readonly string[], options: { as?: readonly string[] | null } = {}) {
   const command = [...(options.as ?? []), process.execPath, BIN, ...args, '--progress-file', progressFile];
@@ -115,7 +116,7 @@ test('a read-only (chmod 444) progress file is refused in one sentence: exit 2 f
 
 test('a corrupt file in a folder the user cannot write: 1004 with backup null and the reason, exit 1, never EACCES', () => {
   if (!NOBODY) {
-    console.warn('skipped: needs root and setpriv to act as the nobody user');
+    console.warn('skipped: needs root, setpriv and a checkout the nobody user can read');
     return;
   }
   writeFileSync(progressFile, '{"completed_modules": [');
