@@ -141,6 +141,8 @@ def _panel_body(message, style):
         else:
             body.append(line)
     if run_line is not None:
+        if lines:  # the line break that ended the line before "Run: ..."
+            body.append('\n')
         body.append('Run the verification test:', style='bold')
         body.append('\n')
         body.append(run_line[len('Run: '):], style='yellow')

@@ -462,6 +462,20 @@ class RichPathTest(SidecarCase):
         self.assertIn("What's Next?", drawn)
         self.assertIn('3/3 modules', drawn)
 
+    def test_the_unlock_panel_is_the_originals(self):
+        """The panel tito shows, byte for byte as the original drew it (fixtures/original-unlock-panel.json): with its
+        styles where this is the recording's rich, else as plain text (other versions may style differently)."""
+        from importlib.metadata import version
+        from rich.console import Console
+        with open(os.path.join(HERE, 'fixtures', 'original-unlock-panel.json'), encoding='utf-8') as handle:
+            original = json.load(handle)
+        styled = version('rich') == original['rich']
+        console = Console(file=io.StringIO(), width=100, force_terminal=styled, color_system='standard' if styled else None,
+                          legacy_windows=False)
+        for module in ('00_setup', '01_tensor', '02_autograd'):
+            milestone_tracker.check_module_export(module, console=console)
+        self.assertEqual(console.file.getvalue(), original['styled' if styled else 'plain'])
+
     def test_drawn_like_the_original(self):
         """The original's looks: a rounded table, the 📍 panel, 'Run the verification test:', the list's header."""
         from rich.console import Console
