@@ -2,6 +2,34 @@
 // each awaited behind a semaphore: two system calls and several turns of the event loop per answer).
 import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { isFrozenAnswer } from '../core/frozen-answer.js';
+
+/** The JSON of each frozen answer (core/frozen-answer.ts), made once: the warm progress answer is 2 KB of it. */
+const serialized = new WeakMap<object, string>();
+
+/** A success response, `{jsonrpc, id, result}` in that order and nothing else, whose result is a frozen answer. */
+function frozenResponse(message: Message): { id: string | number; result: object } | null {
+  const response = message as { jsonrpc?: unknown; id?: unknown; result?: unknown };
+  if (!isFrozenAnswer(response.result) || (typeof response.id !== 'number' && typeof response.id !== 'string')) return null;
+  let index = 0;
+  for (const key in response) {
+    if (key !== (index === 0 ? 'jsonrpc' : index === 1 ? 'id' : index === 2 ? 'result' : '')) return null;
+    index++;
+  }
+  return response.jsonrpc === '2.0' && index === 3 ? (response as { id: string | number; result: object }) : null;
+}
+
+/** The message's JSON, byte for byte what JSON.stringify(message) gives. */
+function toJson(message: Message): string {
+  const response = frozenResponse(message);
+  if (response === null) return JSON.stringify(message);
+  let result = serialized.get(response.result);
+  if (result === undefined) {
+    result = JSON.stringify(response.result);
+    serialized.set(response.result, result);
+  }
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":${result}}`;
+}
 
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;
@@ -13,8 +41,13 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   write(message: Message): Promise<void> {
-    const body = Buffer.from(JSON.stringify(message), 'utf8');
-    const frame = Buffer.concat([Buffer.from(`Content-Length: ${body.byteLength}\r\n\r\n`, 'ascii'), body]);
+    const body = toJson(message);
+    const length = Buffer.byteLength(body, 'utf8');
+    const header = `Content-Length: ${length}\r\n\r\n`;
+    // One buffer, filled in place: no copy of the body into a second one.
+    const frame = Buffer.allocUnsafe(header.length + length);
+    frame.write(header, 0, 'latin1');
+    frame.write(body, header.length, 'utf8');
     // The stream keeps writes in order, so no lock is needed: the answer is written once, whole.
     return new Promise((resolve, reject) => {
       this.output.write(frame, (error) => {

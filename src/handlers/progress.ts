@@ -1,6 +1,7 @@
 // milestones/progress: every milestone's status, requirements met, and what comes next.
 import type { ProgressRequest } from '../../protocol/index.js';
 import { catalogLabel } from '../core/catalog.js';
+import { frozenAnswer } from '../core/frozen-answer.js';
 import { progressText } from '../core/messages.js';
 import { progressView } from '../core/rules.js';
 import type { Handler } from './handler.js';
@@ -22,7 +23,8 @@ export const progress: Handler<typeof ProgressRequest> = async (_params, context
   let answer = byProgress.get(current);
   if (!answer) {
     const view = progressView(context.catalog, current);
-    answer = { catalog: catalogLabel(context.catalog), ...view, text: progressText(view) };
+    // Frozen: the same object answers every request until the file changes, and is serialized once.
+    answer = frozenAnswer({ catalog: catalogLabel(context.catalog), ...view, text: progressText(view) });
     byProgress.set(current, answer);
   }
   return answer;
