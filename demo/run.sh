@@ -33,7 +33,7 @@ export_module() { # MODULE FILE: what nbdev then tito do, the file written twice
 main() {
   need_cmd node
   need_cmd python3
-  [ -f "$ROOT/dist/cli.js" ] || err "not built: run 'npm ci' (or 'npm run build') first"
+  [ -f "$ROOT/dist/cli.cjs" ] || err "not built: run 'npm ci' (or 'npm run build') first"
 
   DEMO=$(mktemp -d)
   WATCH_PID=

@@ -1,5 +1,7 @@
-// Bundles src/cli.ts into dist/ with esbuild (code-split: execa and chokidar load on first use),
-// copies the pytest plugin beside it and writes the protocol's JSON Schemas into dist/schema/.
+// Bundles src/cli.ts into one CommonJS file, dist/cli.cjs, with esbuild: the `--stdio` start-up path is one file, read
+// and compiled in one go, with no ES module loader (issue 9: one static graph, and CommonJS, each paid at start).
+// The big libraries used later (execa, chokidar, zod) are bundled apart in dist/vendor/ and required on first use.
+// Copies the pytest plugin beside it and writes the protocol's JSON Schemas into dist/schema/.
 import { build as esbuild } from 'esbuild';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -31,22 +33,45 @@ async function buildHash() {
 const build = await buildHash();
 
 await rm(new URL('dist/', root), { recursive: true, force: true });
-await esbuild({
-  entryPoints: { cli: 'src/cli.ts', protocol: 'protocol/index.ts', 'emit-schemas': 'scripts/emit-schemas.ts' },
+const common = {
   absWorkingDir: new URL('.', root).pathname,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   logLevel: 'warning',
-  define: { TINYTORCH_MILESTONES_VERSION: JSON.stringify(pkg.version), TINYTORCH_MILESTONES_BUILD: JSON.stringify(build) },
-  // vscode-jsonrpc is CommonJS: give the ESM bundle a `require` of its own.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+};
+
+/** Libraries bundled on their own and required on first use: a process that never runs, watches or explains an error does not read them. */
+const VENDORED = ['execa', 'chokidar', 'zod'];
+for (const name of VENDORED) {
+  await esbuild({ ...common, stdin: { contents: `export * from '${name}';`, resolveDir: common.absWorkingDir, loader: 'js' }, format: 'cjs', outfile: `dist/vendor/${name}.cjs` });
+}
+const vendored = {
+  name: 'vendored',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, ({ path }) => ({ path: `./vendor/${path}.cjs`, external: true }));
+  },
+};
+
+// The command (bin/ requires it). An import() inside it becomes a require of code already in the file, or of dist/vendor/.
+await esbuild({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  format: 'cjs',
+  outfile: 'dist/cli.cjs',
+  plugins: [vendored],
+  supported: { 'dynamic-import': false },
+  define: {
+    TINYTORCH_MILESTONES_VERSION: JSON.stringify(pkg.version),
+    TINYTORCH_MILESTONES_BUILD: JSON.stringify(build),
+    'import.meta.url': '__import_meta_url',
+  },
+  banner: { js: "var __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+// The protocol for other programs (package.json "exports"), and the schema emitter run below: ES modules, zod inside.
+await esbuild({ ...common, entryPoints: { protocol: 'protocol/index.ts', 'emit-schemas': 'scripts/emit-schemas.ts' }, format: 'esm', outdir: 'dist' });
 
 const plugin = new URL('src/adapters/pytest/', root);
 if (existsSync(plugin)) await cp(plugin, new URL('dist/pytest/', root), { recursive: true, filter: (path) => !path.includes('__pycache__') });

@@ -42,7 +42,7 @@ function run(command, commandArgs) {
   });
 }
 
-const dist = join(root, 'dist', 'cli.js');
+const dist = join(root, 'dist', 'cli.cjs');
 if (!existsSync(dist) || statSync(dist).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'protocol')))) {
   process.stdout.write('dist/ is older than src/ or protocol/: rebuilding it first\n');
   const build = await run(process.execPath, [join(root, 'scripts', 'build.mjs')]);

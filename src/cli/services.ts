@@ -40,7 +40,7 @@ export async function openServices(options: ServicesOptions): Promise<Services> 
     logger,
     now: () => Date.now(),
   };
-  // chokidar is imported on first use (its own chunk), so a sidecar that never watches does not pay for it.
+  // chokidar is imported on first use (dist/vendor/), so a sidecar that never watches does not pay for it.
   let watchers: Promise<Watchers | null> | null = null;
   let disposed = false;
   return {

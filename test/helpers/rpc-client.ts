@@ -15,7 +15,7 @@ function assertBuildIsFresh(): void {
       const path = join(folder, entry.name);
       return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
     }, 0);
-  const built = join(root, 'dist', 'cli.js');
+  const built = join(root, 'dist', 'cli.cjs');
   if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` before the end-to-end tests');
   if (statSync(built).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'protocol')))) {
     throw new Error('dist/ is older than src/ or protocol/: run `npm run build` before the end-to-end tests');

@@ -24,9 +24,9 @@ await build({
 });
 
 if (process.argv.includes('--server')) {
-  // The .vsix carries the sidecar as the package installs it: bin/ (the entry) and dist/ (the bundle, its chunks
-  // and the pytest plugin), so the extension starts exactly what `tinytorch-milestones` runs.
-  if (!existsSync(new URL('cli.js', sidecar))) {
+  // The .vsix carries the sidecar as the package installs it: bin/ (the entry) and dist/ (the bundle, its vendored
+  // libraries and the pytest plugin), so the extension starts exactly what `tinytorch-milestones` runs.
+  if (!existsSync(new URL('cli.cjs', sidecar))) {
     console.error('clients/vscode: the sidecar is not built: run "npm run build" at the repository root first');
     process.exit(1);
   }
@@ -35,6 +35,7 @@ if (process.argv.includes('--server')) {
   await mkdir(server, { recursive: true });
   await cp(sidecar, new URL('dist/', server), { recursive: true, filter: (path) => !path.endsWith('.map') && !path.includes('__pycache__') });
   await cp(new URL('../../bin/', here), new URL('bin/', server), { recursive: true });
-  // The bundle is ESM, and the extension's own package.json is not what the sidecar's files should follow.
+  // dist/protocol.js is an ES module (bin/ and the .cjs bundle say CommonJS themselves), and the extension's own
+  // package.json is not what the sidecar's files should follow.
   await writeFile(new URL('package.json', server), '{ "type": "module" }\n');
 }
