@@ -3,12 +3,13 @@
 // allocates little per request (a request frame patched in place, answers counted by scanning bytes, latencies in a
 // preallocated Float64Array, time from process.hrtime.bigint) and times both servers in turn, in blocks (A B A B).
 //
-// node bench/c-client.mjs JSON   where JSON is {"sides": [{"label", "command": [file, ...args], "env"}], "blocks",
+// node bench/c-client.mjs JSON   where JSON is {"sides": [{"label", "command": [file, ...args], "env", "alternate"?:
+// {"path", "texts": [a, b]}, a progress file rewritten before each request}], "blocks",
 // "block", "warmup", "pipelined", "pipelinedRounds", "gc": true}. It prints one JSON line: for each side its
 // latencies' percentiles, rates, and, with "gc", where the slowest samples overlapped a garbage collection of the
 // client or of the server (the server is started with c-gc-probe.cjs preloaded, which reports its collections).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +18,11 @@ const PROBE = fileURLToPath(new URL('./c-gc-probe.cjs', import.meta.url));
 const ID_DIGITS = 9;
 const ID_BASE = 10 ** (ID_DIGITS - 1);
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** How much of a body tells an answer from an error or a notification. */
+const HEAD_BYTES = 40;
+const RESULT = 0;
+const ERROR = 1;
+const NOTIFICATION = 2;
 
 /** The monotonic clock in ns, shared by every process of the machine (CLOCK_MONOTONIC), as a Number. */
 const now = () => Number(process.hrtime.bigint());
@@ -43,6 +49,7 @@ function ctxtSwitches(pid) {
 class Side {
   constructor(spec, capacity) {
     this.label = spec.label;
+    this.alternate = spec.alternate ?? null;
     const args = config.gc ? ['--require', PROBE, ...spec.command.slice(1)] : spec.command.slice(1);
     this.child = spawn(spec.command[0], args, { env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.stderr = '';
@@ -52,6 +59,8 @@ class Side {
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.pending = null;
     this.pendingLength = 0;
+    this.skip = 0;
+    this.kind = RESULT;
     this.answers = 0;
     this.expected = 0;
     this.onDone = null;
@@ -68,14 +77,24 @@ class Side {
     this.child.stdout.on('data', (chunk) => this.onData(chunk));
   }
 
-  /** Counts whole answers; an error answer counts as an error. Allocates only when an answer spans two reads. */
+  /**
+   * Counts whole answers; an error answer counts as an error. A body is skipped, never copied: only a header cut in two
+   * by the pipe is joined, so a 300 KB answer (catalogs of 1,000 milestones) costs the client no more than its reads.
+   */
   onData(chunk) {
     let buffer = chunk;
+    let at = 0;
+    if (this.skip > 0) {
+      at = Math.min(this.skip, buffer.length);
+      this.skip -= at;
+      if (this.skip > 0) return;
+      this.finish(this.kind);
+    }
     if (this.pendingLength > 0) {
-      buffer = Buffer.concat([this.pending, chunk]);
+      buffer = Buffer.concat([this.pending, buffer.subarray(at)]);
+      at = 0;
       this.pendingLength = 0;
     }
-    let at = 0;
     for (;;) {
       const headerEnd = buffer.indexOf(HEADER_END, at);
       if (headerEnd < 0) break;
@@ -85,21 +104,32 @@ class Side {
       while (buffer[digit] >= 0x30 && buffer[digit] <= 0x39) digit--;
       for (let index = digit + 1; index < headerEnd; index++) length = length * 10 + (buffer[index] - 0x30);
       const bodyStart = headerEnd + 4;
-      if (buffer.length < bodyStart + length) break;
-      at = bodyStart + length;
+      if (buffer.length < bodyStart + Math.min(length, HEAD_BYTES)) break;
       // {"jsonrpc":"2.0","id":N,"result":...} or ..."error":...: the key after the id says which. A notification
       // ({"jsonrpc":"2.0","method":...) is no answer.
-      if (buffer[bodyStart + 18] !== 0x69) {
-        this.notifications++;
-        continue;
+      const kind = buffer[bodyStart + 18] !== 0x69 ? NOTIFICATION : buffer[bodyStart + 22 + ID_DIGITS + 2] !== 0x72 ? ERROR : RESULT;
+      if (buffer.length < bodyStart + length) {
+        this.skip = bodyStart + length - buffer.length;
+        this.kind = kind;
+        at = buffer.length;
+        break;
       }
-      if (buffer[bodyStart + 22 + ID_DIGITS + 2] !== 0x72) this.errors++;
-      this.answer();
+      at = bodyStart + length;
+      this.finish(kind);
     }
     if (at < buffer.length) {
       this.pending = buffer.subarray(at);
       this.pendingLength = this.pending.length;
     }
+  }
+
+  finish(kind) {
+    if (kind === NOTIFICATION) {
+      this.notifications++;
+      return;
+    }
+    if (kind === ERROR) this.errors++;
+    this.answer();
   }
 
   answer() {
@@ -120,10 +150,13 @@ class Side {
 
   send() {
     let id = this.nextId++;
+    const parity = id & 1;
     for (let index = this.idAt + ID_DIGITS - 1; index >= this.idAt; index--) {
       this.frame[index] = 0x30 + (id % 10);
       id = Math.floor(id / 10);
     }
+    // A side that changes its progress file before each request (f's uncached answers): written before the clock starts.
+    if (this.alternate) writeFileSync(this.alternate.path, this.alternate.texts[parity]);
     if (this.recording && this.samples < this.sentAt.length) this.sentAt[this.samples] = now();
     this.child.stdin.write(this.frame);
   }

@@ -3,39 +3,11 @@
 // a lean client in a process of its own: timed from this process, which also parses every answer, its own garbage
 // collections landed in the tail of whichever side it was timing (p99 2.4 ms for the sidecar against 0.5 ms measured
 // apart, in the same minute).
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN, buildMinimalServer, fmt, RpcProcess, sidecarEnv, tempDir, type Bench } from './lib.js';
+import { BIN, buildMinimalServer, fmt, leanClient, RpcProcess, sidecarEnv, tempDir, type Bench, type LeanSide } from './lib.js';
 
-const CLIENT = fileURLToPath(new URL('./c-client.mjs', import.meta.url));
-
-interface SideFigures {
-  label: string;
-  samples: number;
-  errors: number;
-  rate: number;
-  pipelined: number | null;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  tail?: { atOrAboveP99: number; overlapClientGc: number; overlapServerGc: number; serverGcs: number; clientGcs: number };
-}
-
-/** Runs the lean client over both servers (blocks interleaved, A B A B); its figures for each. */
-function measure(config: unknown): Promise<SideFigures[]> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLIENT, JSON.stringify(config)], { maxBuffer: 1 << 20, timeout: 240_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${error.message}: ${stderr.slice(-800)}`));
-      resolve((JSON.parse(stdout) as { sides: SideFigures[] }).sides);
-    });
-  });
-}
-
-const tailText = (side: SideFigures) =>
+const tailText = (side: LeanSide) =>
   side.tail
     ? `${side.label}: p99.9 ${fmt(side.p999, 2)} ms, max ${fmt(side.max, 1)} ms; of its ${side.tail.atOrAboveP99} requests at or above p99, ${side.tail.overlapServerGc} overlapped a collection in the server (${side.tail.serverGcs} in all), ${side.tail.overlapClientGc} one in the client`
     : '';
@@ -54,9 +26,11 @@ export const bench: Bench = {
     try {
       const first = await ours.request('milestones/progress', {});
       if (first.error) throw new Error(first.error.message);
-      const minimalEnv = { ...env, TTM_BENCH_PROGRESS: JSON.stringify(first.result) };
+      const answerFile = join(home, 'answer.json');
+      writeFileSync(answerFile, JSON.stringify(first.result));
+      const minimalEnv = { ...env, TTM_BENCH_PROGRESS_FILE: answerFile };
       const blocks = context.quick ? 10 : Math.max(40, context.runs * 2);
-      const [mine, minimal] = await measure({
+      const [mine, minimal] = await leanClient({
         sides: [
           { label: 'sidecar', command: [process.execPath, BIN, '--stdio'], env },
           { label: 'minimal server', command: [process.execPath, await buildMinimalServer()], env: minimalEnv },

@@ -1,5 +1,5 @@
 // What every benchmark shares: figures with ratios and targets, timing of whole processes, a lean JSON-RPC client.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,3 +216,45 @@ export function buildMinimalServer(): Promise<string> {
 }
 
 export const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** One server's figures from bench/c-client.mjs: latencies in ms, rates in requests per second. */
+export interface LeanSide {
+  label: string;
+  samples: number;
+  errors: number;
+  rate: number;
+  pipelined: number | null;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  tail?: { atOrAboveP99: number; overlapClientGc: number; overlapServerGc: number; serverGcs: number; clientGcs: number };
+}
+
+export interface LeanClientConfig {
+  sides: Array<{ label: string; command: string[]; env: NodeJS.ProcessEnv; alternate?: { path: string; texts: [string, string] } }>;
+  warmup: number;
+  blocks: number;
+  block: number;
+  pipelined?: number;
+  pipelinedRounds?: number;
+  gc?: boolean;
+}
+
+/**
+ * Times servers from bench/c-client.mjs, a lean client in a process of its own (not this one, whose own pauses would
+ * land in the figures), blocks interleaved A B A B; throws when a side answered an error.
+ */
+export function leanClient(config: LeanClientConfig): Promise<LeanSide[]> {
+  const client = join(ROOT, 'bench', 'c-client.mjs');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [client, JSON.stringify(config)], { maxBuffer: 1 << 20, timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${error.message}: ${stderr.slice(-800)}`));
+      const sides = (JSON.parse(stdout) as { sides: LeanSide[] }).sides;
+      const failed = sides.filter((side) => side.errors > 0);
+      if (failed.length) return reject(new Error(`error answers from ${failed.map((side) => side.label).join(', ')}`));
+      resolve(sides);
+    });
+  });
+}
