@@ -266,6 +266,209 @@ class FindSidecarTest(unittest.TestCase):
         self.assertIn(shlex.quote(os.environ['TINYTORCH_MILESTONES_CMD']), str(caught.exception))
 
 
+class CommandLineTest(unittest.TestCase):
+    def test_split_as_shlex_splits_with_or_without_quotes(self):
+        for line in ('node /a/b.js', '  node\t/a/b.js \r\n --x ', "node '/some dir/x.js'", 'a\\ b "c d"', 'x#y z', 'é ü'):
+            self.assertEqual(rpc._split_command(line), shlex.split(line), line)
+
+    def test_which_finds_executables_only(self):
+        import shutil
+        with tempfile.TemporaryDirectory() as folder:
+            for name, mode in (('runnable', 0o755), ('plain', 0o644)):
+                with open(os.path.join(folder, name), 'w') as handle:
+                    handle.write('#!/bin/sh\n')
+                os.chmod(os.path.join(folder, name), mode)
+            os.mkdir(os.path.join(folder, 'folder'))
+            saved = os.environ['PATH']
+            try:
+                for path in (folder + os.pathsep + saved, ''):
+                    os.environ['PATH'] = path
+                    for name in ('runnable', 'plain', 'folder', 'absent'):
+                        self.assertEqual(rpc._which(name), shutil.which(name), (name, path))
+            finally:
+                os.environ['PATH'] = saved
+
+
+class JsonCodecTest(unittest.TestCase):
+    VALUES = [
+        {'jsonrpc': '2.0', 'id': 3, 'result': {'text': '🔓 é\n"\\\u2028\x01', 'n': [0, -1, 2.5, 1e300, 10 ** 30], 'ok': True, 'no': None}},
+        [[], {}, '', False],
+        {'float': float('inf')},
+    ]
+
+    def check(self, dumps, loads):
+        for value in self.VALUES:
+            self.assertEqual(dumps(value), json.dumps(value, ensure_ascii=False, separators=(',', ':')))
+            self.assertEqual(loads(json.dumps(value)), json.loads(json.dumps(value)))
+        self.assertEqual(loads(' {"a": NaN} ')['a'] != loads('{"a": NaN}')['a'], True)
+        for bad in ('', '{"a":', '[1] 2', '"\x01"', 'nope', '{"a": 1,}'):
+            with self.assertRaises(ValueError, msg=bad):
+                loads(bad)
+        with self.assertRaises(TypeError):
+            dumps({'a': object()})
+
+    def test_the_codec_in_use_answers_as_json(self):
+        self.check(rpc._dumps, rpc._loads)
+
+    def test_without_the_accelerator_json_itself_serves(self):
+        saved = sys.modules.get('_json')
+        sys.modules['_json'] = None  # import _json raises ImportError
+        try:
+            dumps, loads = rpc._json_codec()
+        finally:
+            if saved is None:
+                del sys.modules['_json']
+            else:
+                sys.modules['_json'] = saved
+        self.assertIn('lambda', dumps.__qualname__)
+        self.check(dumps, loads)
+
+    def test_a_fresh_daemon_client_imports_neither_json_nor_re(self):
+        # Only what the client itself imports counts: some Pythons' site imports re or shutil at start.
+        code = ('import sys; before = set(sys.modules); sys.path.insert(0, %r); '
+                'import milestone_tracker, tinytorch_milestones_client as c; '
+                'c._frame({"a": 1}); c.FrameReader().feed(c._frame({"id": 1, "result": [1]})); c._split_command("node x.js"); '
+                'print(sorted(name for name in ("json", "re", "shlex", "shutil") if name in set(sys.modules) - before))' % HERE)
+        import subprocess
+        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.stdout.strip(), '[]', out.stderr)
+
+
+class FakeDaemon:
+    """The other end of a socket pair, as the per-user daemon: records every write of the client, answers each
+    request with its method and params (or not at all, for ``silent``), notifications first, in reverse order of
+    arrival when two come in one read (``reverse``)."""
+
+    def __init__(self, silent=(), reverse=False, notify=None):
+        import socket
+        self.client_end, self.end = socket.socketpair()
+        self.writes = []
+        self.received = []
+        self.silent, self.reverse, self.notify = set(silent), reverse, notify
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        reader = rpc.FrameReader()
+        while True:
+            try:
+                chunk = self.end.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                self.end.close()
+                return
+            messages = reader.feed(chunk)
+            self.received += messages
+            answers = []
+            for message in messages:
+                if 'id' not in message or message['method'] in self.silent:
+                    continue
+                if message['method'] == 'initialize':
+                    result = {'capabilities': {'experimental': {'milestones': {'protocolVersion': rpc.PROTOCOL_VERSION}}}}
+                else:
+                    result = {'method': message['method'], 'params': message['params']}
+                answers.append({'jsonrpc': '2.0', 'id': message['id'], 'result': result})
+            if self.reverse:
+                answers.reverse()
+            if self.notify and answers:
+                self.end.sendall(frame({'jsonrpc': '2.0', 'method': self.notify, 'params': {'n': len(self.received)}}))
+            for answer in answers:
+                self.end.sendall(frame(answer))
+
+    def client(self):
+        """A Client whose connection is this daemon's socket, as if found on the per-user socket."""
+        daemon, writes = self, self.writes
+
+        class Recording:
+            def __init__(self, connection):
+                self.connection = connection
+
+            def sendall(self, data):
+                writes.append(data)
+                return self.connection.sendall(data)
+
+            def __getattr__(self, name):
+                return getattr(self.connection, name)
+
+        client = rpc.Client(os.path.join(tempfile.gettempdir(), 'fake-daemon-progress.json'), command=['fake'])
+        client._open_session = lambda command: rpc._DaemonSession(Recording(daemon.client_end), 'fake.sock', client._dispatch)
+        return client
+
+    def close(self):
+        self.end.close()
+        self.client_end.close()
+
+
+class DaemonSessionTest(unittest.TestCase):
+    def daemon(self, **options):
+        daemon = FakeDaemon(**options)
+        self.addCleanup(daemon.close)
+        return daemon
+
+    def test_the_first_request_goes_in_one_write_with_initialize_and_no_thread_starts(self):
+        daemon = self.daemon()
+        client = daemon.client()
+        threads = threading.active_count()
+        self.assertEqual(client.request('milestones/checkExport', {'module': '02_autograd'}),
+                         {'method': 'milestones/checkExport', 'params': {'module': '02_autograd'}})
+        self.assertEqual(threading.active_count(), threads)
+        self.assertEqual(len(daemon.writes), 1)
+        self.assertEqual([message['method'] for message in rpc.FrameReader().feed(daemon.writes[0])], ['initialize', 'milestones/checkExport'])
+        self.assertTrue(client.via_daemon)
+        self.assertEqual(client.request('milestones/progress', {})['method'], 'milestones/progress')
+        self.assertEqual(len(daemon.writes), 2)
+
+    def test_listening_starts_the_reader_and_notifications_arrive_between_calls(self):
+        daemon = self.daemon(notify='milestones/unlocked')
+        client = daemon.client()
+        client.request('milestones/progress', {})
+        seen = threading.Event()
+        client.on('milestones/unlocked', lambda params, method: seen.set())
+        client.request('milestones/progress', {})
+        self.assertTrue(seen.wait(10))
+        self.assertTrue(client._session.reader.is_alive())
+        self.assertIn('initialized', [message.get('method') for message in daemon.received])
+
+    def test_threads_calling_at_once_each_get_their_own_answer(self):
+        daemon = self.daemon(reverse=True)
+        client = daemon.client()
+        client.request('milestones/progress', {})
+        answers = {}
+
+        def call(index):
+            answers[index] = client.request('milestones/list', {'index': index})['params']['index']
+
+        threads = [threading.Thread(target=call, args=(index,)) for index in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual(answers, {index: index for index in range(8)})
+
+    def test_a_timeout_raises_and_cancels_without_a_reader_thread(self):
+        daemon = self.daemon(silent={'milestones/run'})
+        client = daemon.client()
+        client.request('milestones/progress', {})
+        started = time.monotonic()
+        with self.assertRaises(rpc.RequestTimeout):
+            client.request('milestones/run', {'id': 'perceptron'}, timeout=0.3)
+        self.assertLess(time.monotonic() - started, 10)
+        deadline = time.monotonic() + 10
+        while '$/cancelRequest' not in [message.get('method') for message in daemon.received] and time.monotonic() < deadline:
+            client.request('milestones/progress', {})
+        self.assertIn('$/cancelRequest', [message.get('method') for message in daemon.received])
+
+    def test_a_daemon_that_hangs_up_fails_the_pending_call(self):
+        daemon = self.daemon(silent={'milestones/run'})
+        client = daemon.client()
+        client.request('milestones/progress', {})
+        threading.Timer(0.2, lambda: daemon.end.shutdown(2)).start()
+        with self.assertRaises(rpc.SidecarCrashed):
+            client.request('milestones/run', {'id': 'perceptron'}, timeout=30)
+        self.assertFalse(client.running)
+
+
 def shutil_which(name):
     import shutil
     return shutil.which(name)

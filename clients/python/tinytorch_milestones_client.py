@@ -16,7 +16,8 @@ is not a tinytorch-milestones build (no ``dist/build-id`` beside its bin) is alw
 
 Short-lived callers pay for nothing they do not use: modules are imported on first use, ``initialized`` (which
 starts the sidecar's watchers) is sent only once someone listens for ``milestones/unlocked`` or
-``milestones/completed``, and at exit a spawned sidecar is left to finish on its own, not waited for.
+``milestones/completed``, a daemon connection has no reader thread until someone listens for a notification,
+and at exit a spawned sidecar is left to finish on its own, not waited for.
 
 Errors are ``SidecarError`` subclasses: ``SidecarUnavailable`` (it cannot be started or speaks another
 protocol version), ``SidecarCrashed`` (it exited: carries its exit code and the tail of its stderr; the
@@ -26,13 +27,13 @@ next call starts a new one), ``RequestTimeout`` and ``RpcError`` (an error answe
 
 import atexit
 import itertools
-import json
 import os
 import sys
 import threading
 
-# subprocess, shlex, shutil, signal, socket and collections are imported where they are used: a fresh Python
-# process that only talks to the daemon never pays for them.
+# subprocess, shlex, shutil, signal, socket, select and collections are imported where they are used, and json is
+# not imported at all where the C accelerator it uses can serve (json imports re, about 15 ms of a fresh process):
+# a fresh Python process that only talks to the daemon never pays for them.
 
 __all__ = [
     'PROTOCOL_VERSION',
@@ -121,24 +122,43 @@ def _shlex():
     return shlex
 
 
+def _split_command(text):
+    """``shlex.split(text)``; a command line without quotes or backslashes is split without importing shlex."""
+    if any(character in text for character in '\'"\\'):
+        return _shlex().split(text)
+    for blank in '\t\r\n':  # shlex's whitespace, and no other
+        text = text.replace(blank, ' ')
+    return [word for word in text.split(' ') if word]
+
+
+def _which(name):
+    """``shutil.which(name)`` for a bare name, without importing shutil (and, through it, re)."""
+    path = os.environ.get('PATH', os.defpath)
+    if not path:
+        return None
+    for folder in path.split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def find_sidecar():
     """The command that starts the sidecar, without ``--stdio``; raises SidecarUnavailable when there is none."""
     configured = os.environ.get('TINYTORCH_MILESTONES_CMD', '').strip()
     if configured:
-        shlex = _shlex()
         try:
-            command = shlex.split(configured)
+            command = _split_command(configured)
         except ValueError as error:
             raise SidecarUnavailable('TINYTORCH_MILESTONES_CMD is not a valid command line (%s): %r' % (error, configured))
         if command:
             return command
-    import shutil
-    on_path = shutil.which('tinytorch-milestones')
+    on_path = _which('tinytorch-milestones')
     if on_path:
         return [on_path]
     checkout_bin = os.path.normpath(CHECKOUT_BIN)
     if os.path.isfile(checkout_bin):
-        node = shutil.which('node')
+        node = _which('node')
         if node:
             return [node, checkout_bin]
         raise SidecarUnavailable('the milestone sidecar needs Node.js, and `node` is not on PATH')
@@ -255,8 +275,56 @@ def connect_daemon(command, env=None):
     return None
 
 
+class _ScanContext:
+    """What the C scanner reads from json's decoder: json.loads' defaults."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {'-Infinity': float('-inf'), 'Infinity': float('inf'), 'NaN': float('nan')}.__getitem__
+
+
+def _unencodable(value):
+    raise TypeError('Object of type %s is not JSON serializable' % type(value).__name__)
+
+
+def _json_codec():
+    """``(dumps, loads)``, compact and without ASCII escapes, as json's: built on the C accelerator ``_json`` that
+    json itself uses, when it is there and answers as json would; else json's own."""
+    try:
+        import _json
+        encoder = _json.make_encoder(None, _unencodable, _json.encode_basestring, None, ':', ',', False, False, True)
+        scanner = _json.make_scanner(_ScanContext())
+
+        def dumps(value):
+            return ''.join(encoder(value, 0))
+
+        def loads(text):
+            text = text.strip(' \t\n\r')
+            try:
+                value, end = scanner(text, 0)
+            except StopIteration:
+                raise ValueError('no JSON value') from None
+            if end != len(text):
+                raise ValueError('extra data after a JSON value')
+            return value
+
+        probe = {'a': [1, 2.5, 'é\n"', None, True], 'b': {}}
+        if dumps(probe) != '{"a":[1,2.5,"é\\n\\"",null,true],"b":{}}' or loads(dumps(probe)) != probe:
+            raise ValueError('_json does not answer as json')
+        return dumps, loads
+    except Exception:  # another Python (no _json, another signature): json itself
+        import json
+        return (lambda value: json.dumps(value, ensure_ascii=False, separators=(',', ':'))), json.loads
+
+
+_dumps, _loads = _json_codec()
+
+
 def _frame(message):
-    body = json.dumps(message, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+    body = _dumps(message).encode('utf-8')
     return b'Content-Length: %d\r\n\r\n%s' % (len(body), body)
 
 
@@ -324,7 +392,7 @@ class FrameReader:
         if len(available) < length:
             return None
         try:
-            message = json.loads(available.decode('utf-8'))
+            message = _loads(available.decode('utf-8'))
         except ValueError:
             self._skip(1)
             return _SKIP
@@ -373,9 +441,24 @@ class _BaseSession:
             waiter.error = error
             waiter.event.set()
 
+    def flush(self):
+        """Writes what is held back to go out with the next request (nothing here)."""
+
+    def listen(self):
+        """Makes sure notifications are read as they come, not only while a caller waits (here: always)."""
+
+    def await_answer(self, waiter, timeout):
+        """Waits for ``waiter``'s answer, ``timeout`` seconds at most (None: as long as it takes); True once answered."""
+        return waiter.event.wait(timeout)
+
 
 class _DaemonSession(_BaseSession):
-    """One connection to the per-user daemon: a full session of its own; closing it never stops the daemon."""
+    """One connection to the per-user daemon: a full session of its own; closing it never stops the daemon.
+
+    Until someone listens for notifications, there is no reader thread: a caller reads the socket itself while it
+    waits for its answer (one thread at a time; the others are answered by it or read in turn). A fresh process
+    pays neither for starting a thread nor for handing each answer from one thread to another. Its first request
+    goes out in one write with ``initialize``."""
 
     via_daemon = True
 
@@ -384,34 +467,96 @@ class _DaemonSession(_BaseSession):
         self.connection = connection
         self.path = path
         self.command = ['daemon', path]
-        self.reader = threading.Thread(target=self._read, name='tinytorch-milestones-reader', daemon=True)
-        self.reader.start()
+        self.reader = None
+        self._frames = FrameReader()
+        #: Held by the one thread that reads the socket: a caller waiting for its answer, or the reader thread.
+        self._read_lock = threading.Lock()
+        #: Frames written together with the next request's, in one write (initialize and the first request).
+        self._held = []
 
     def describe(self):
         return 'the milestone daemon (%s)' % self.path
 
-    def _read(self):
-        reader = FrameReader()
+    def listen(self):
+        if self.reader is not None or self.dead:
+            return
+        with self._read_lock:  # a caller reading for its answer finishes first
+            if self.reader is None and not self.dead:
+                self.reader = threading.Thread(target=self._read, name='tinytorch-milestones-reader', daemon=True)
+                self.reader.start()
+
+    def _receive(self):
+        """Reads what has come and dispatches it; False once the daemon closed the connection."""
         try:
-            while True:
-                chunk = self.connection.recv(65536)
-                if not chunk:
-                    break
-                for message in reader.feed(chunk):
-                    self._on_message(self, message)
+            chunk = self.connection.recv(65536)
         except (OSError, ValueError):
+            chunk = b''
+        if not chunk:
+            self._fail_pending(SidecarCrashed('%s closed the connection' % self.describe()))
+            return False
+        for message in self._frames.feed(chunk):
+            self._on_message(self, message)
+        return True
+
+    def _read(self):
+        # Started with the read lock held by listen(): from then on only this thread reads.
+        while self._receive():
             pass
-        error = SidecarCrashed('%s closed the connection' % self.describe())
-        self._fail_pending(error)
+
+    def await_answer(self, waiter, timeout):
+        import time
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not waiter.event.is_set():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            if self.dead:  # no answer comes any more; a pending one was failed with the reason
+                return waiter.event.is_set()
+            if self.reader is not None:
+                return waiter.event.wait(left)
+            # Another caller may be reading: it answers this waiter too, or lets go of the socket soon.
+            if not self._read_lock.acquire(timeout=0.01 if left is None else min(left, 0.01)):
+                continue
+            try:
+                if self.reader is not None:
+                    continue
+                import select
+                while not waiter.event.is_set() and not self.dead:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    try:
+                        ready = select.select([self.connection], [], [], left)[0]
+                    except (OSError, ValueError):  # closed under us: _receive says so
+                        ready = True
+                    if ready:
+                        self._receive()
+            finally:
+                self._read_lock.release()
+        return True
 
     def send(self, message):
         data = _frame(message)
+        if self._held is not None:
+            self._held.append(data)
+            return
+        self._write(data)
+
+    def flush(self):
+        held, self._held = self._held, None
+        if held:
+            self._write(b''.join(held))
+
+    def _write(self, data):
         try:
             with self._write_lock:
                 self.connection.sendall(data)
         except (OSError, ValueError):
-            self.reader.join(timeout=2)
-            raise self.exit_error or SidecarCrashed('%s closed the connection' % self.describe())
+            if self.reader is not None:
+                self.reader.join(timeout=2)
+            if not self.dead:
+                self._fail_pending(SidecarCrashed('%s closed the connection' % self.describe()))
+            raise self.exit_error
 
     def close_input(self):
         import _socket
@@ -428,7 +573,11 @@ class _DaemonSession(_BaseSession):
 
     def wait(self, timeout):
         """Waits for the daemon to end this session (it closes the connection), then closes our end."""
-        self.reader.join(timeout=timeout)
+        if self.reader is not None:
+            self.reader.join(timeout=timeout)
+        else:
+            ended = _Pending('end')  # never answered: reads until the connection closes or the time is up
+            self.await_answer(ended, timeout)
         self.kill()
 
 
@@ -602,10 +751,11 @@ class Client:
         (``initialized``); a caller that never listens does not pay for them.
         Returns a function that unsubscribes."""
         self._handlers.setdefault(method, []).append(callback)
-        if method in WATCHED_NOTIFICATIONS:
-            with self._lock:
-                session = self._session
-                if session is not None and not session.dead and session.initializing is None:
+        with self._lock:
+            session = self._session
+            if session is not None and not session.dead:
+                session.listen()
+                if method in WATCHED_NOTIFICATIONS and session.initializing is None:
                     self._send_initialized(session)
 
         def unsubscribe():
@@ -699,9 +849,11 @@ class Client:
             command = self._command or find_sidecar()
             session = self._open_session(command)
             try:
+                if any(self._handlers.values()):
+                    session.listen()
                 session.initializing = self._post(session, 'initialize', self._initialize_params(session))
-                # The daemon's socket name pins its version and build, so the first request goes out at once and
-                # initialize's answer is checked when it comes back (one round trip less); a spawned sidecar is
+                # The daemon's socket name pins its version and build, so the first request goes out at once, in
+                # one write with initialize, whose answer is checked when it comes back (one round trip less); a spawned sidecar is
                 # waited for, so that one that cannot start is reported as such.
                 if not session.via_daemon:
                     self._settle_initialize(session)
@@ -787,6 +939,7 @@ class Client:
     def notify(self, method, params=None):
         session = self._ensure_session()
         session.send({'jsonrpc': '2.0', 'method': method, 'params': {} if params is None else params})
+        session.flush()
 
     def _call(self, session, method, params, timeout):
         request_id, waiter = self._post(session, method, params)
@@ -810,7 +963,10 @@ class Client:
 
     def _wait(self, session, method, request_id, waiter, timeout):
         try:
-            if not waiter.event.wait(timeout):
+            session.flush()
+            if not session.await_answer(waiter, timeout):
+                if session.dead and waiter.error is None:
+                    raise session.exit_error
                 raise RequestTimeout('%s got no answer within %.0f s' % (method, timeout))
         except BaseException:
             # Timed out or interrupted (Ctrl-C): cancel it, so that a run's process group is killed.
