@@ -4,8 +4,11 @@ import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 import { isFrozenAnswer } from '../core/frozen-answer.js';
 
-/** The JSON of each frozen answer (core/frozen-answer.ts), made once: the warm progress answer is 2 KB of it. */
-const serialized = new WeakMap<object, string>();
+/**
+ * The JSON of each frozen answer (core/frozen-answer.ts) as UTF-8, made once: the warm progress answer is 2 KB of it,
+ * and as a string (two bytes a character, for its emoji) it was copied whole again to count and encode its bytes.
+ */
+const serialized = new WeakMap<object, Buffer>();
 
 /** A success response, `{jsonrpc, id, result}` in that order and nothing else, whose result is a frozen answer. */
 function frozenResponse(message: Message): { id: string | number; result: object } | null {
@@ -19,16 +22,33 @@ function frozenResponse(message: Message): { id: string | number; result: object
   return response.jsonrpc === '2.0' && index === 3 ? (response as { id: string | number; result: object }) : null;
 }
 
-/** The message's JSON, byte for byte what JSON.stringify(message) gives. */
-function toJson(message: Message): string {
+/** The whole frame, header and body in one buffer; the body byte for byte what JSON.stringify(message) gives. */
+function frame(message: Message): Buffer {
   const response = frozenResponse(message);
-  if (response === null) return JSON.stringify(message);
+  if (response === null) {
+    const body = JSON.stringify(message);
+    const length = Buffer.byteLength(body, 'utf8');
+    const header = `Content-Length: ${length}\r\n\r\n`;
+    const bytes = Buffer.allocUnsafe(header.length + length);
+    bytes.write(header, 0, 'latin1');
+    bytes.write(body, header.length, 'utf8');
+    return bytes;
+  }
   let result = serialized.get(response.result);
   if (result === undefined) {
-    result = JSON.stringify(response.result);
+    result = Buffer.from(JSON.stringify(response.result), 'utf8');
     serialized.set(response.result, result);
   }
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":${result}}`;
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":`;
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const length = headLength + result.length + 1;
+  const header = `Content-Length: ${length}\r\n\r\n`;
+  const bytes = Buffer.allocUnsafe(header.length + length);
+  let at = bytes.write(header, 0, 'latin1');
+  at += bytes.write(head, at, 'utf8');
+  at += result.copy(bytes, at);
+  bytes[at] = 0x7d; // }
+  return bytes;
 }
 
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
@@ -41,16 +61,10 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   write(message: Message): Promise<void> {
-    const body = toJson(message);
-    const length = Buffer.byteLength(body, 'utf8');
-    const header = `Content-Length: ${length}\r\n\r\n`;
-    // One buffer, filled in place: no copy of the body into a second one.
-    const frame = Buffer.allocUnsafe(header.length + length);
-    frame.write(header, 0, 'latin1');
-    frame.write(body, header.length, 'utf8');
+    const bytes = frame(message);
     // The stream keeps writes in order, so no lock is needed: the answer is written once, whole.
     return new Promise((resolve, reject) => {
-      this.output.write(frame, (error) => {
+      this.output.write(bytes, (error) => {
         if (!error) return resolve();
         this.fireError(error, message, ++this.errors);
         reject(error);
