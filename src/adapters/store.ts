@@ -1,6 +1,6 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, statSync, type Stats } from 'node:fs';
+import { constants, existsSync, statSync, type BigIntStats, type Stats } from 'node:fs';
 import { access, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,20 +28,27 @@ const REREAD_DELAYS_MS = [10, 25, 65];
 const SETTLED_MS = 100n;
 
 /**
- * What identifies one version of a file: a write in place changes size, mtime or ctime; an atomic write, the inode.
+ * One version of a file, as stat gives it: a write in place changes size, mtime or ctime; an atomic write, the inode.
  * Synchronous on purpose: one stat of a local file takes microseconds, where a trip through libuv's thread pool
- * costs more than the whole warm request.
+ * costs more than the whole warm request. A missing file is no exception (thrown per request, it cost more than the
+ * stat); an unreadable one is null, and the read below says why.
  */
-function fileVersion(path: string): { key: string; settled: boolean } | 'missing' | null {
+function fileVersion(path: string): BigIntStats | 'missing' | null {
   try {
-    const info = statSync(path, { bigint: true });
-    const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-    // biome-ignore lint/complexity/useMathMinMax: these are bigints, which Math.max does not take.
-    const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-    return { key, settled: BigInt(Date.now()) * 1_000_000n - newest > SETTLED_MS * 1_000_000n };
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : null; // unreadable: the read below says why
+    return statSync(path, { bigint: true, throwIfNoEntry: false }) ?? 'missing';
+  } catch {
+    return null;
   }
+}
+
+/** Compared field by field: no key is built per request. */
+const sameVersion = (a: BigIntStats, b: BigIntStats) => a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.dev === b.dev;
+
+/** Changed longer than SETTLED_MS ago: safe to trust from the cache. */
+function settled(version: BigIntStats): boolean {
+  // biome-ignore lint/complexity/useMathMinMax: these are bigints, which Math.max does not take.
+  const newest = version.mtimeNs > version.ctimeNs ? version.mtimeNs : version.ctimeNs;
+  return BigInt(Date.now()) * 1_000_000n - newest > SETTLED_MS * 1_000_000n;
 }
 
 export interface FileStoreOptions {
@@ -229,9 +236,15 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
   const backups = new Map<string, string>();
   /** One operation at a time in this process, in arrival order: a read never overtakes an earlier change. */
   let queue: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running: with none, a read has nothing to wait for. */
+  let busy = 0;
+  const done = () => {
+    busy--;
+  };
   const serially = <T>(operation: () => Promise<T>): Promise<T> => {
+    busy++;
     const result = queue.then(operation, operation);
-    queue = result.catch(() => {});
+    queue = result.then(done, done);
     return result;
   };
 
@@ -254,15 +267,21 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
   }
 
   /** The last read, reused while the file is the same version (fileVersion): the warm path reads no file. */
-  let cached: { key: string; progress: Progress } | null = null;
+  let cached: { version: BigIntStats; progress: Progress } | null = null;
+
+  /** The progress for this version of the file without reading it (missing, or the cached version), else null. */
+  function fromCache(version: BigIntStats | 'missing' | null): Progress | null {
+    if (version === 'missing') return EMPTY_PROGRESS;
+    return version && cached && sameVersion(version, cached.version) ? cached.progress : null;
+  }
 
   async function readProgress(): Promise<Progress> {
-    // The version is taken before reading: a change made meanwhile gives another key next time, never a stale hit.
+    // The version is taken before reading: a change made meanwhile gives another version next time, never a stale hit.
     const version = fileVersion(path);
-    if (version === 'missing') return EMPTY_PROGRESS;
-    if (version && cached?.key === version.key) return cached.progress;
+    const known = fromCache(version);
+    if (known) return known;
     const progress = await readProgressFile();
-    cached = version?.settled ? { key: version.key, progress } : null;
+    cached = version && version !== 'missing' && settled(version) ? { version, progress } : null;
     return progress;
   }
 
@@ -331,7 +350,11 @@ export function createFileStore(options: FileStoreOptions): ProgressStore {
 
   return {
     path,
-    read: () => serially(readProgress),
+    // The warm path: nothing queued and the file unchanged is one stat, no queue and no await.
+    read: () => {
+      const known = busy === 0 ? fromCache(fileVersion(path)) : null;
+      return known ? Promise.resolve(known) : serially(readProgress);
+    },
     update: <T>(change: (current: Progress, pending: PendingPanels) => ProgressEdit<T>, options: StoreCallOptions = {}) =>
       serially(async () => {
         const signal = signalOf(options);

@@ -93,4 +93,24 @@ test('our own writes are seen by the next read', async () => {
   assert.equal((await store.read()).completedModules, ['00_setup', '01_tensor']);
 });
 
+test('a read asked for while a change is queued waits for it: the cache never answers ahead of the queue', async () => {
+  const { path, store } = await setUp(['00_setup']);
+  await age(path);
+  await sleep(150);
+  await store.read(); // cached now: the next read could be answered at once
+  const change = store.update((current) => ({ progress: { ...current, completedModules: [...current.completedModules, '01_tensor'] }, value: null }));
+  const read = store.read();
+  await change;
+  assert.equal((await read).completedModules, ['00_setup', '01_tensor']);
+});
+
+test('a missing file reads as empty progress, again and again, and is seen once it appears', async () => {
+  const { path, store } = await setUp(['00_setup']);
+  await rm(path);
+  assert.equal((await store.read()).completedModules, []);
+  assert.equal((await store.read()).completedModules, []);
+  await writeFile(path, progressText(['01_tensor']));
+  assert.equal((await store.read()).completedModules, ['01_tensor']);
+});
+
 test.run();
