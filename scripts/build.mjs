@@ -3,10 +3,12 @@
 // The big libraries used later (execa, chokidar, zod) are bundled apart in dist/vendor/ and required on first use.
 // Copies the pytest plugin beside it and writes the protocol's JSON Schemas into dist/schema/.
 import { build as esbuild } from 'esbuild';
-import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
@@ -104,3 +106,66 @@ for (const python of new Set(['python3', '/usr/bin/python3'])) {
     stdio: 'ignore',
   });
 }
+
+/**
+ * The V8 code cache of dist/cli.cjs (bin/ compiles the bundle with it): made by a short session of the built command,
+ * in a throwaway HOME (initialize, milestones/progress, milestones/checkExport, shutdown, exit), so that it holds the
+ * functions a session runs. A session that fails fails the build: the command itself is broken.
+ */
+async function writeCodeCache() {
+  const home = await mkdtemp(join(tmpdir(), 'tinytorch-milestones-build-'));
+  const bin = new URL('bin/tinytorch-milestones.js', root).pathname;
+  const out = new URL('dist/cli.cjs.cache', root).pathname;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TINYTORCH_') && name !== 'XDG_RUNTIME_DIR'));
+  const session = `const { load } = require(${JSON.stringify(bin)});
+const { cli, script } = load();
+process.once('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, script.createCachedData()));
+cli.main(['--stdio']);`;
+  const child = spawn(process.execPath, ['-e', session], { cwd: home, env: { ...env, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.once('close', resolve));
+  const died = exited.then(() => Promise.reject(new Error(`the command exited early: ${stderr}`)));
+  died.catch(() => {});
+  const answers = new Map();
+  let buffer = Buffer.alloc(0);
+  child.stdout.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/Content-Length: *(\d+)/i.exec(buffer.subarray(0, end).toString('latin1'))?.[1]);
+      if (buffer.length < end + 4 + length) return;
+      const message = JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString('utf8'));
+      buffer = buffer.subarray(end + 4 + length);
+      if (message.id !== undefined) answers.get(message.id)?.(message);
+    }
+  });
+  const send = (message) => {
+    const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', ...message }));
+    child.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
+    child.stdin.write(body);
+  };
+  let id = 0;
+  const ask = (method, params) => {
+    const asked = ++id;
+    const answered = new Promise((resolve, reject) => answers.set(asked, (message) => (message.error ? reject(new Error(`${method}: ${message.error.message}`)) : resolve())));
+    send({ id: asked, method, params });
+    return Promise.race([answered, died]);
+  };
+  try {
+    await ask('initialize', { processId: null, rootUri: null, capabilities: {} });
+    await ask('milestones/progress', {});
+    await ask('milestones/checkExport', { module: '01_tensor' });
+    await ask('shutdown', null);
+    send({ method: 'exit' });
+    if ((await exited) !== 0) throw new Error(`the command failed at exit: ${stderr}`);
+    if (!existsSync(out)) throw new Error('no code cache was written');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`the built command failed a short session: ${error.message}`);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+await writeCodeCache();

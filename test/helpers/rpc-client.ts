@@ -28,6 +28,8 @@ export interface SidecarOptions {
   env?: Record<string, string | undefined>;
   /** Extra node flags, e.g. ['--import', fixture] to preload a noisy module. */
   nodeArgs?: string[];
+  /** Another copy of the command (bin/tinytorch-milestones.js beside its dist/); the built one by default. */
+  bin?: string;
 }
 
 export { frame, type RpcMessage } from './rpc-peer.js';
@@ -39,7 +41,7 @@ export class Sidecar extends RpcPeer {
 
   constructor(options: SidecarOptions = {}) {
     super();
-    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, '--stdio', ...(options.args ?? [])], {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? BIN, '--stdio', ...(options.args ?? [])], {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
