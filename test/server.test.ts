@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CatalogRequest, CheckExportRequest, CompletedNotification, InitializeRequest, ListRequest, MarkCompletedRequest, ProgressRequest } from '../protocol/index.js';
 import type { Settings } from '../src/core/config.js';
+import { routes } from '../src/server.js';
 import { InMemorySidecar } from './helpers/in-memory-sidecar.js';
 import { frame } from './helpers/rpc-peer.js';
 
@@ -303,6 +304,11 @@ test('piped requests followed by end of input are all answered, in order of effe
   const progress = ProgressRequest.result.parse(sidecar.messages.find((message) => message.id === ids[4])?.result);
   assert.is(progress.milestones[1]?.status, 'unlocked', 'a read after pipelined writes sees them');
   assert.is(sidecar.notifications('milestones/unlocked').length, 2);
+});
+
+test('every handler that takes a signal is routed as cancellable: none is handed one that never aborts', () => {
+  for (const [method, route] of routes) assert.is(route.cancellable, route.handle.length > 2, method);
+  assert.ok(routes.get('milestones/run')?.cancellable);
 });
 
 test.run();
