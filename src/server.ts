@@ -50,7 +50,9 @@ export interface ServerOptions {
   readonly connection: MessageConnection;
   /** Builds the services; throws MilestoneError('catalog-invalid') for a bad catalog. */
   readonly openServices: (init: InitializeInfo | null) => Promise<Services>;
-  readonly initialServices: Services;
+  /** The services before `initialize`; a function opens them only when something needs them before it (a daemon
+   * client sends `initialize` first, and would otherwise pay for services it never uses). */
+  readonly initialServices: Services | (() => Promise<Services>);
   readonly drained: () => Promise<void>;
   readonly onInputEnd: (handler: () => void) => void;
   readonly exit: (code: number) => void;
@@ -119,7 +121,11 @@ function toResponseError(error: unknown, method: string, signal: AbortSignal, lo
 
 export function startServer(options: ServerOptions): void {
   const { connection, logger } = options;
-  let services: Promise<Services> = Promise.resolve(options.initialServices);
+  const initial = options.initialServices;
+  const openInitial = (): Promise<Services> => (typeof initial === 'function' ? initial() : Promise.resolve(initial));
+  /** Null until needed when the initial services are opened on demand. */
+  let services: Promise<Services> | null = typeof initial === 'function' ? null : Promise.resolve(initial);
+  const current = (): Promise<Services> => (services ??= openInitial());
   let initializeReceived = false;
   /** `initialize` is accepted once: while one is being served or after one succeeded, another is refused. */
   let initializeState: 'none' | 'pending' | 'done' = 'none';
@@ -145,7 +151,7 @@ export function startServer(options: ServerOptions): void {
         rootPath: params.rootPath ?? null,
         capabilities: params.capabilities ?? {},
       }))();
-    services = next.catch(() => previous);
+    services = next.catch(() => previous ?? openInitial());
     let opened: Services;
     try {
       opened = await next;
@@ -155,7 +161,7 @@ export function startServer(options: ServerOptions): void {
     }
     initializeState = 'done';
     if (typeof params.processId === 'number' && params.processId > 0) options.watchClient?.(params.processId);
-    await (await previous).dispose();
+    await (await previous?.catch(() => null))?.dispose();
     return {
       capabilities: {
         executeCommandProvider: { commands: Object.keys(commands) },
@@ -184,7 +190,7 @@ export function startServer(options: ServerOptions): void {
       const found = routes.get(target.method);
       if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, unknownMethodText(method));
       const params = parseParams(found.definition, target.params);
-      const { context } = await services;
+      const { context } = await current();
       return await found.handle(params, context, found.cancellable ? controller.signal : NEVER_ABORTED);
     } catch (error) {
       throw toResponseError(error, method, controller.signal, logger);
@@ -204,13 +210,17 @@ export function startServer(options: ServerOptions): void {
     // Other requests keep their real answer, an error included: only a run would outlive the client.
     for (const [controller, isRun] of inFlight) if (isRun) controller.abort();
     await options.drained();
-    await (await services).dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
+    await (await services?.catch(() => null))?.dispose().catch((error: unknown) => logger.error(`closing: ${String(error)}`));
     // Decided after draining: an initialize or shutdown still queued when input ended counts.
     options.exit(exitCode(atEndOfInput));
   }
 
   connection.onNotification((method: string) => {
-    if (method === InitializedNotification.method) void services.then((current) => current.start());
+    if (method === InitializedNotification.method)
+      void current().then(
+        (opened) => opened.start(),
+        () => {},
+      );
     if (method === ExitNotification.method) void finish(false);
   });
 
@@ -220,6 +230,10 @@ export function startServer(options: ServerOptions): void {
   // Without initialize, the client gets its configuration from flags and the environment, and watching starts
   // soon; a client that does initialize first (it is its first message) starts it with `initialized` instead.
   setTimeout(() => {
-    if (!initializeReceived && !exiting) void services.then((current) => current.start());
+    if (!initializeReceived && !exiting)
+      void current().then(
+        (opened) => opened.start(),
+        () => {},
+      );
   }, 100).unref();
 }

@@ -97,10 +97,10 @@ export function createSessionStarter(options: SessionOptions): SessionStarter {
           return openServices({ config, notifier, logger, watch: hub.watch, runEnv: runEnvironment(process.env, client) });
         };
         const none: InitializeInfo = { initializationOptions: null, rootUri: null, rootPath: null, capabilities: null };
-        const initialServices = await open(clientConfig(none, null, process.env), null, null);
         startServer({
           connection: stdio.connection,
-          initialServices,
+          // Opened only for a request before initialize: a client's first message is initialize, which opens its own.
+          initialServices: () => open(clientConfig(none, null, process.env), null, null),
           openServices: async (init) => {
             if (!init) return open(clientConfig(none, null, process.env), null, null);
             const client = clientContext(init.initializationOptions?.client);

@@ -1,7 +1,45 @@
 // A daemon session's settings come from its client: its directory when it has one, its environment always.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { clientConfig, clientContext } from '../../src/daemon/session.js';
+import type { WatcherHub } from '../../src/daemon/watcher-hub.js';
+import { clientConfig, clientContext, createSessionStarter } from '../../src/daemon/session.js';
+import { RpcPeer, type Exit } from '../helpers/rpc-peer.js';
+
+/** One daemon session over in-memory streams, as a connection to the socket would get. */
+class DaemonPeer extends RpcPeer {
+  readonly exited: Promise<Exit> = new Promise(() => {});
+  readonly input = new PassThrough();
+  readonly output = new PassThrough();
+  readonly logged: string[] = [];
+  readonly session;
+
+  constructor() {
+    super();
+    this.output.on('data', (chunk: Buffer) => this.onData(chunk));
+    const log = (message: string) => void this.logged.push(message);
+    const hub: WatcherHub = { watch: async () => ({ close: async () => {} }) } as unknown as WatcherHub;
+    const start = createSessionStarter({ logger: { info: log, warn: log, error: log }, version: 'test', hub, rootPathOf: () => null });
+    this.session = start({ input: this.input, output: this.output as unknown as Socket });
+  }
+
+  protected write(bytes: Buffer | string): void {
+    this.input.write(bytes);
+  }
+
+  endInput(): void {
+    this.input.end();
+  }
+
+  async dispose(): Promise<void> {
+    this.input.end();
+    await this.session.closed;
+  }
+}
 
 const none = { initializationOptions: null, rootUri: null, rootPath: null, capabilities: null };
 
@@ -16,6 +54,48 @@ test('a relative or missing cwd is no directory; an absolute one is kept', () =>
   assert.is(clientContext({ cwd: 'relative', env: {} })?.cwd, null);
   assert.is(clientContext({ cwd: '/work', env: {} })?.cwd, '/work');
   assert.is(clientContext('nonsense'), null);
+});
+
+test("a client that initializes first never opens the daemon's own settings: a broken catalog there does not matter", async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'ttm-daemon-session-'));
+  const saved = process.env.TINYTORCH_CATALOG;
+  process.env.TINYTORCH_CATALOG = join(folder, 'no-such-catalog.json'); // what the daemon itself would use
+  const peer = new DaemonPeer();
+  try {
+    const client = { env: { HOME: folder, TINYTORCH_CATALOG: 'seed' }, cwd: folder };
+    const answer = await peer.initialize({ client, progressFile: join(folder, 'progress.json') });
+    assert.is(answer.result?.capabilities.experimental.milestones.catalog, 'seed');
+    const recorded = await peer.request('milestones/checkExport', { module: '00_setup' });
+    assert.equal(recorded.result?.newlyUnlocked, []);
+    assert.equal(
+      peer.logged.filter((line) => line.includes('could not start')),
+      [],
+    );
+  } finally {
+    await peer.dispose();
+    if (saved === undefined) delete process.env.TINYTORCH_CATALOG;
+    else process.env.TINYTORCH_CATALOG = saved;
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a request before initialize gets the daemon settings, opened for it', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'ttm-daemon-session-'));
+  const saved = { HOME: process.env.HOME, TINYTORCH_CATALOG: process.env.TINYTORCH_CATALOG };
+  process.env.HOME = folder;
+  process.env.TINYTORCH_CATALOG = 'seed';
+  const peer = new DaemonPeer();
+  try {
+    const answer = await peer.request('milestones/progress', {});
+    assert.is(answer.result?.catalog, 'seed');
+  } finally {
+    await peer.dispose();
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test.run();
