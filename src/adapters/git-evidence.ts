@@ -1,5 +1,4 @@
 // Evidence of work in a git work tree (docs/protocol.md §11): an exported file counts only when git cannot explain its content.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 // Synchronous reads: a few small local files, faster than a trip through libuv's thread pool on a busy machine.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -59,7 +58,8 @@ function findRepository(folder: string): Repository | null {
 
 function runGit(repository: Repository, args: readonly string[]): Promise<Buffer | null> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd: repository.workTree, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => done(error ? null : stdout));
+    // node:child_process on first use: every session imports this file, few run git (issue 9 (a)).
+    process.getBuiltinModule('node:child_process').execFile('git', [...args], { cwd: repository.workTree, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => done(error ? null : stdout));
   });
 }
 

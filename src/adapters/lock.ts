@@ -1,5 +1,4 @@
 // A cross-process lock file naming its holder (pid, host, start time), taken over at once when that process is gone.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, lstat, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
@@ -47,7 +46,8 @@ export async function processStartTime(pid: number): Promise<string | null> {
     }
   }
   return new Promise((resolve) => {
-    execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5_000 }, (error, stdout) => {
+    // node:child_process on first use: loading it costs every start a few ms (issue 9 (a)), and this is rare.
+    process.getBuiltinModule('node:child_process').execFile('ps', ['-o', 'lstart=', '-p', String(pid)], { timeout: 5_000 }, (error, stdout) => {
       const token = error ? '' : stdout.trim().replace(/\s+/g, '_');
       resolve(token === '' ? null : token);
     });

@@ -1,5 +1,5 @@
 // The built command's start-up (issue 9 (a)): one CommonJS file, compiled with the V8 code cache the build made, and
-// the big libraries (execa, chokidar) left unread by a session that neither runs nor watches.
+// what a session that neither runs nor watches does not need (execa, chokidar, node:child_process) left unloaded.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,28 +52,27 @@ test('a code cache this Node rejects (another V8) is ignored: the command compil
   assert.equal(sidecar.strayStdout, '');
 });
 
-/** The dist/vendor/ files a session loaded, read at its exit. */
-async function vendorFilesLoaded(session: (sidecar: Sidecar) => Promise<void>): Promise<string[]> {
+/** The dist/vendor/ files and Node built-in modules (`node:name`) a session loaded, read at its exit. */
+async function loadedBy(session: (sidecar: Sidecar) => Promise<void>): Promise<string[]> {
   const out = join(folder, 'loaded.txt');
   const sidecar = start({ nodeArgs: ['-r', LOADED], env: { LOADED_FILES_OUT: out } });
   await session(sidecar);
   assert.is((await sidecar.request('shutdown')).result, null);
   sidecar.notify('exit');
   assert.is((await sidecar.waitExit(10_000)).code, 0);
+  const vendor = join(ROOT, 'dist', 'vendor');
   return readFileSync(out, 'utf8')
     .split('\n')
-    .filter((file) => file.startsWith(join(ROOT, 'dist', 'vendor')))
-    .map((file) => file.slice(join(ROOT, 'dist', 'vendor').length + 1))
+    .flatMap((line) => (line.startsWith(vendor) ? [line.slice(vendor.length + 1)] : line.startsWith('NativeModule ') ? [`node:${line.slice('NativeModule '.length)}`] : []))
     .sort();
 }
 
-test('a one-call session reads neither execa nor chokidar; a watching one reads chokidar', async () => {
-  const oneCall = await vendorFilesLoaded(async (sidecar) => {
+test('a one-call session loads neither execa, chokidar nor node:child_process; a watching one loads chokidar', async () => {
+  const oneCall = await loadedBy(async (sidecar) => {
     assert.ok((await sidecar.request('milestones/progress')).result);
   });
-  assert.not.ok(oneCall.includes('execa.cjs'), oneCall.join(', '));
-  assert.not.ok(oneCall.includes('chokidar.cjs'), oneCall.join(', '));
-  const watching = await vendorFilesLoaded(async (sidecar) => {
+  for (const unneeded of ['execa.cjs', 'chokidar.cjs', 'node:child_process']) assert.not.ok(oneCall.includes(unneeded), `${unneeded} in ${oneCall.join(', ')}`);
+  const watching = await loadedBy(async (sidecar) => {
     await sidecar.initialize();
     assert.ok((await sidecar.request('milestones/progress')).result);
   });
