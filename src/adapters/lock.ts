@@ -1,11 +1,11 @@
 // A cross-process lock file naming its holder (pid, host, start time), taken over at once when that process is gone.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, lstat, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, SettingError } from '../../protocol/index.js';
 import { lockCancelledText, lockTimeoutText, lockUnremovableReason, lockUnusableReason, type LockBlocker } from '../core/messages.js';
+import { link, lstat, readFile, rmdir, unlink, writeFile } from './sync-fs.js';
 
 export interface LockOptions {
   /** How long to wait for the lock before giving up with one sentence. */

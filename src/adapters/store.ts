@@ -1,7 +1,7 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, statSync, type BigIntStats, type Stats } from 'node:fs';
-import { access, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, openSync, statSync, writeFileSync, type BigIntStats, type Stats } from 'node:fs';
+import { copyFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, MilestoneError, SettingError } from '../../protocol/index.js';
@@ -18,6 +18,7 @@ import {
 } from '../core/messages.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore, StoreCallOptions } from '../ports.js';
 import { withLock } from './lock.js';
+import { access, fsyncAsync, lstat, mkdir, readdir, readlink, rename, stat, unlink } from './sync-fs.js';
 
 /** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
 const REREAD_DELAYS_MS = [10, 25, 65];
@@ -182,21 +183,26 @@ async function writeAtomically(path: string, text: string, logger: Logger): Prom
   await refuseReadOnly(path, target, existing);
   if (target !== path) await sweepTemporaries(target, logger);
   const temporary = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temporary, 'wx', existing ? existing.mode & 0o7777 : 0o644);
+  // Synchronous but for the fsyncs, as in sync-fs.ts.
+  const fd = openSync(temporary, 'wx', existing ? existing.mode & 0o7777 : 0o644);
   try {
     if (existing) {
       // The mode given to open() is cut by the umask; set it exactly. Root writing a user's file leaves it theirs.
-      await handle.chmod(existing.mode & 0o7777);
-      if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) await handle.chown(existing.uid, existing.gid).catch(() => {});
+      fchmodSync(fd, existing.mode & 0o7777);
+      if (process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) {
+        try {
+          fchownSync(fd, existing.uid, existing.gid);
+        } catch {}
+      }
     }
-    await handle.writeFile(encodeFileText(text));
-    await handle.sync();
+    writeFileSync(fd, encodeFileText(text));
+    await fsyncAsync(fd);
   } catch (error) {
-    await handle.close().catch(() => {});
+    closeQuietly(fd);
     await unlink(temporary).catch(() => {});
     throw error;
   }
-  await handle.close();
+  closeSync(fd);
   try {
     await rename(temporary, target);
   } catch (error) {
@@ -204,9 +210,20 @@ async function writeAtomically(path: string, text: string, logger: Logger): Prom
     throw error;
   }
   // Make the rename itself durable; not every file system lets a folder be opened, so this is best effort.
-  const handleOfFolder = await open(folder, 'r').catch(() => null);
-  await handleOfFolder?.sync().catch(() => {});
-  await handleOfFolder?.close();
+  let folderFd: number;
+  try {
+    folderFd = openSync(folder, 'r');
+  } catch {
+    return;
+  }
+  await fsyncAsync(folderFd).catch(() => {});
+  closeQuietly(folderFd);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {}
 }
 
 /** File-system failures while writing become one sentence naming the progress file and what to change. */
