@@ -1,5 +1,6 @@
 // The per-user daemon's own requests, answered on any connection to its socket (docs/protocol.md §12).
 import { z } from 'zod';
+import { Method } from './constants.js';
 import { request } from './methods.js';
 
 export const DaemonStatus = z.object({
@@ -14,9 +15,9 @@ export const DaemonStatus = z.object({
 });
 
 /** Whether a daemon runs, and how it is doing. */
-export const DaemonStatusRequest = request('daemon/status', z.object({}).optional(), DaemonStatus);
+export const DaemonStatusRequest = request(Method.DaemonStatus, z.object({}).optional(), DaemonStatus);
 /** Stops the daemon once the asker has its answer (its status, as it was). */
-export const DaemonStopRequest = request('daemon/stop', z.object({}).optional(), DaemonStatus);
+export const DaemonStopRequest = request(Method.DaemonStop, z.object({}).optional(), DaemonStatus);
 
 export const daemonRequests = { DaemonStatusRequest, DaemonStopRequest } as const;
 

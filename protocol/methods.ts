@@ -1,9 +1,8 @@
 // Every request and notification of the wire, declared once: name, params schema, result schema.
 import { z } from 'zod';
 import { CatalogMilestone, CatalogModule } from './catalog.js';
+import { Method, PROTOCOL_VERSION } from './constants.js';
 import { MilestoneId, ModuleRef } from './names.js';
-
-export const PROTOCOL_VERSION = 1;
 
 /** A request: its method name and the zod schemas of its params and result. */
 export interface RequestDefinition<P extends z.ZodType, R extends z.ZodType, M extends string = string> {
@@ -27,7 +26,7 @@ export const request = <const M extends string, P extends z.ZodType, R extends z
 export const notification = <const M extends string, P extends z.ZodType>(method: M, params: P): NotificationDefinition<P, M> => ({ method, params });
 
 /** Requests without parameters take `{}`; LSP extras such as `workDoneToken` are ignored. */
-const NoParams = z
+export const NoParams = z
   .object({})
   .optional()
   .transform(() => ({}));
@@ -50,7 +49,7 @@ export const InitializationOptions = z
   .nullish();
 
 export const InitializeRequest = request(
-  'initialize',
+  Method.Initialize,
   z.object({
     processId: z.number().int().nullish(),
     rootUri: z.string().nullish(),
@@ -71,14 +70,14 @@ export const InitializeRequest = request(
     serverInfo: z.object({ name: z.string(), version: z.string() }),
   }),
 );
-export const ShutdownRequest = request('shutdown', NoParams, z.null());
-export const InitializedNotification = notification('initialized', z.object({}).loose().optional());
-export const ExitNotification = notification('exit', z.unknown());
+export const ShutdownRequest = request(Method.Shutdown, NoParams, z.null());
+export const InitializedNotification = notification(Method.Initialized, z.object({}).loose().optional());
+export const ExitNotification = notification(Method.Exit, z.unknown());
 
 // ---- milestones ----
 
 export const CheckExportRequest = request(
-  'milestones/checkExport',
+  Method.CheckExport,
   z.object({ module: ModuleRef, ifNew: z.boolean().optional() }),
   z.object({ newlyUnlocked: z.array(z.string()), messages: z.array(z.string()), text: z.string() }),
 );
@@ -94,7 +93,7 @@ export const MilestoneProgress = z.object({
   missing: z.array(z.string()),
 });
 export const ProgressRequest = request(
-  'milestones/progress',
+  Method.Progress,
   NoParams,
   z.object({
     catalog: z.string(),
@@ -106,10 +105,10 @@ export const ProgressRequest = request(
 );
 
 export const UnlockedTest = z.object({ id: z.string(), name: z.string(), description: z.string(), command: z.string() });
-export const ListRequest = request('milestones/list', NoParams, z.object({ tests: z.array(UnlockedTest), text: z.string() }));
+export const ListRequest = request(Method.List, NoParams, z.object({ tests: z.array(UnlockedTest), text: z.string() }));
 
 export const RunRequest = request(
-  'milestones/run',
+  Method.Run,
   z.object({
     id: MilestoneId,
     timeoutMs: z
@@ -132,18 +131,18 @@ export const RunRequest = request(
   }),
 );
 
-export const MarkCompletedRequest = request('milestones/markCompleted', z.object({ id: MilestoneId }), z.object({ newlyCompleted: z.boolean(), message: z.string() }));
+export const MarkCompletedRequest = request(Method.MarkCompleted, z.object({ id: MilestoneId }), z.object({ newlyCompleted: z.boolean(), message: z.string() }));
 
 export const CatalogRequest = request(
-  'milestones/catalog',
+  Method.Catalog,
   NoParams,
   z.object({ source: z.string(), name: z.string(), honestReturns: z.boolean(), milestones: z.array(CatalogMilestone), modules: z.array(CatalogModule) }),
 );
 
-export const RescanRequest = request('milestones/rescan', NoParams, z.object({ recorded: z.array(z.string()), newlyUnlocked: z.array(z.string()), text: z.string() }));
+export const RescanRequest = request(Method.Rescan, NoParams, z.object({ recorded: z.array(z.string()), newlyUnlocked: z.array(z.string()), text: z.string() }));
 
 export const ResetRequest = request(
-  'milestones/reset',
+  Method.Reset,
   z.object({ module: ModuleRef }),
   z.object({ module: z.string(), wasCompleted: z.boolean(), relocked: z.array(z.string()), text: z.string() }),
 );
@@ -152,11 +151,11 @@ export const ResetRequest = request(
 
 export const UnlockCause = z.enum(['checkExport', 'export', 'rescan', 'external']);
 export const UnlockedNotification = notification(
-  'milestones/unlocked',
+  Method.Unlocked,
   z.object({ id: z.string(), name: z.string(), description: z.string(), message: z.string(), cause: UnlockCause, seq: z.number().int().positive() }),
 );
-export const CompletedNotification = notification('milestones/completed', z.object({ id: z.string(), name: z.string(), message: z.string(), seq: z.number().int().positive() }));
-export const RunOutputNotification = notification('milestones/runOutput', z.object({ id: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() }));
+export const CompletedNotification = notification(Method.Completed, z.object({ id: z.string(), name: z.string(), message: z.string(), seq: z.number().int().positive() }));
+export const RunOutputNotification = notification(Method.RunOutput, z.object({ id: z.string(), stream: z.enum(['stdout', 'stderr']), text: z.string() }));
 
 /** Every request the server answers, for the routing table and the client-consistency tests. */
 export const requests = {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
+// The params validators the sidecar starts with, generated from protocol/'s zod schemas (scripts/validators.ts).
+await (await import('./write-validators.mjs')).writeValidators();
 
 /** A hash of everything that goes into the bundle: the daemon's socket name carries it, so an upgrade never talks to an old daemon. */
 async function buildHash() {

@@ -12,7 +12,7 @@ import type { Logger } from './ports.js';
 import { CLI_USAGE, clientGoneText, clientProcessIdFlagText, DAEMON_USAGE_TEXT, rootUriUnusableText, runTimeoutFlagText } from './core/messages.js';
 import { editorProfile, NO_EDITOR } from './core/editor-profile.js';
 import { createClientWatchdog } from './adapters/client-watchdog.js';
-import { InvalidParamsError } from '../protocol/index.js';
+import { InvalidParamsError } from '../protocol/plain.js';
 import { failure, UsageError } from './cli/errors.js';
 
 declare const TINYTORCH_MILESTONES_VERSION: string | undefined;

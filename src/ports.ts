@@ -1,5 +1,5 @@
 // The interfaces handlers need; adapters implement them, tests fake them.
-import type { CatalogMilestone, CompletedParams, ProgressToken, RunOutputParams, UnlockCause, UnlockedParams, WorkDoneProgressValue } from '../protocol/index.js';
+import type { CatalogMilestone, CompletedParams, ProgressToken, RunOutputParams, UnlockCause, UnlockedParams, WorkDoneProgressValue } from '../protocol/plain.js';
 import type { ActiveCatalog } from './core/catalog.js';
 import type { Config } from './core/config.js';
 import type { PendingPanels } from './core/pending-panels.js';

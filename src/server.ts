@@ -3,33 +3,33 @@ import { ResponseError, type CancellationToken, type MessageConnection } from 'v
 import type { z } from 'zod';
 import {
   CancelledError,
-  CatalogRequest,
-  CheckExportRequest,
-  commands,
-  ExecuteCommandRequest,
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
+  COMMAND_METHODS,
   InvalidParamsError,
-  ListRequest,
-  MarkCompletedRequest,
+  Method,
   MilestoneError,
   PROTOCOL_VERSION,
-  ProgressRequest,
-  RescanRequest,
-  ResetRequest,
   RpcErrorCode,
-  RunRequest,
   SettingError,
-  ShutdownRequest,
+  type CatalogRequest,
+  type CheckExportRequest,
+  type ExecuteCommandRequest,
   type InitializationOptions,
+  type InitializeRequest,
+  type ListRequest,
+  type MarkCompletedRequest,
+  type ParamsOf,
+  type ProgressRequest,
   type RequestDefinition,
-} from '../protocol/index.js';
+  type RescanRequest,
+  type ResetRequest,
+  type RunRequest,
+} from '../protocol/plain.js';
 import { catalogLabel } from './core/catalog.js';
 import { afterShutdownText, cancelledText, INITIALIZE_TWICE_TEXT, requestFailedText, unknownEditorCommandText, unknownMethodText } from './core/messages.js';
+import { checkParams } from './core/params.js';
 import { catalog } from './handlers/catalog.js';
 import { checkExport } from './handlers/check-export.js';
-import { parseParams, type Handler } from './handlers/handler.js';
+import type { Handler } from './handlers/handler.js';
 import { list } from './handlers/list.js';
 import { markCompleted } from './handlers/mark-completed.js';
 import { progress } from './handlers/progress.js';
@@ -64,14 +64,13 @@ export interface ServerOptions {
 
 type AnyRequest = RequestDefinition<z.ZodType, z.ZodType>;
 interface Route {
-  readonly definition: AnyRequest;
   readonly handle: Handler<AnyRequest>;
   /** The handler takes its signal (a run): others get NEVER_ABORTED, and no AbortSignal is made for them. */
   readonly cancellable: boolean;
 }
-const route = <D extends AnyRequest>(definition: D, handle: Handler<D>, options: { cancellable?: boolean } = {}): [string, Route] => [
-  definition.method,
-  { definition, handle: handle as unknown as Handler<AnyRequest>, cancellable: options.cancellable === true },
+const route = <D extends AnyRequest>(method: D['method'], handle: Handler<D>, options: { cancellable?: boolean } = {}): [string, Route] => [
+  method,
+  { handle: handle as unknown as Handler<AnyRequest>, cancellable: options.cancellable === true },
 ];
 
 /**
@@ -83,27 +82,27 @@ const NEVER_ABORTED = new AbortController().signal;
 
 /** One line per method: the whole of what the sidecar answers. */
 export const routes = new Map<string, Route>([
-  route(CheckExportRequest, checkExport),
-  route(ProgressRequest, progress),
-  route(ListRequest, list),
-  route(MarkCompletedRequest, markCompleted),
-  route(RunRequest, run, { cancellable: true }),
-  route(CatalogRequest, catalog),
-  route(RescanRequest, rescan),
-  route(ResetRequest, reset),
+  route<typeof CheckExportRequest>(Method.CheckExport, checkExport),
+  route<typeof ProgressRequest>(Method.Progress, progress),
+  route<typeof ListRequest>(Method.List, list),
+  route<typeof MarkCompletedRequest>(Method.MarkCompleted, markCompleted),
+  route<typeof RunRequest>(Method.Run, run, { cancellable: true }),
+  route<typeof CatalogRequest>(Method.Catalog, catalog),
+  route<typeof RescanRequest>(Method.Rescan, rescan),
+  route<typeof ResetRequest>(Method.Reset, reset),
 ]);
 
 /** `workspace/executeCommand` is the request its command mirrors, with `arguments[0]` as its params (docs/protocol.md §10). */
-function commandTarget(raw: unknown): { method: string; params: unknown } {
-  const { command, arguments: args, workDoneToken } = parseParams(ExecuteCommandRequest, raw);
-  const definition = Object.hasOwn(commands, command) ? commands[command as keyof typeof commands] : undefined;
-  if (!definition) throw new InvalidParamsError(unknownEditorCommandText(command, Object.keys(commands)));
+function commandTarget(checked: unknown): { method: string; params: unknown } {
+  const { command, arguments: args, workDoneToken } = checked as ParamsOf<typeof ExecuteCommandRequest>;
+  const method = Object.hasOwn(COMMAND_METHODS, command) ? COMMAND_METHODS[command as keyof typeof COMMAND_METHODS] : undefined;
+  if (!method) throw new InvalidParamsError(unknownEditorCommandText(command, Object.keys(COMMAND_METHODS)));
   // No argument, null, or an empty list (Lua's and Lisp's empty table: Neovim sends `{}` as `[]`) means no params.
   const first = args?.[0];
   const params = first === undefined || first === null || (Array.isArray(first) && first.length === 0) ? {} : first;
   // LSP puts a progress token on executeCommand itself: a run shows its bar there unless arguments[0] names one.
   const withToken = workDoneToken !== undefined && typeof params === 'object' && params !== null && !('workDoneToken' in params) ? { ...params, workDoneToken } : params;
-  return { method: definition.method, params: withToken };
+  return { method, params: withToken };
 }
 
 /** Expected failures keep their codes; anything else is a bug, logged with its stack. */
@@ -134,8 +133,32 @@ export function startServer(options: ServerOptions): void {
   const inFlight = new Map<AbortController, boolean>();
   let exiting = false;
 
+  /**
+   * Messages are served in arrival order. When a generated validator refuses params, zod (loaded on first need)
+   * decides; until it has and that message has begun, the messages after it wait here, so none overtakes it (an
+   * `initialize` swaps the services as it begins, and every message after it must see the new ones).
+   */
+  const waiting: Array<() => void> = [];
+  let deciding = 0;
+  const inTurn = (serve: () => void) => {
+    if (deciding > 0) waiting.push(serve);
+    else serve();
+  };
+  function decided<T>(decision: Promise<T>): Promise<T> {
+    deciding++;
+    // After the awaiting message has run up to its next await (promise callbacks all run before setImmediate's).
+    const release = () =>
+      setImmediate(() => {
+        deciding--;
+        while (deciding === 0 && waiting.length > 0) waiting.shift()!();
+      });
+    decision.then(release, release);
+    return decision;
+  }
+
   async function initialize(raw: unknown) {
-    const params = parseParams(InitializeRequest, raw);
+    const checked = checkParams(Method.Initialize, raw);
+    const params = (checked.valid ? checked.params : await decided(checked.decided)) as ParamsOf<typeof InitializeRequest>;
     // Settings swap only once: a second initialize could replace the services under a run that is going, and two
     // pipelined ones would race for the progress file. One that failed (a bad catalog, a bad rootUri) may be sent again.
     if (initializeState !== 'none') throw new ResponseError(RpcErrorCode.InvalidRequest, INITIALIZE_TWICE_TEXT);
@@ -164,32 +187,37 @@ export function startServer(options: ServerOptions): void {
     await (await previous?.catch(() => null))?.dispose();
     return {
       capabilities: {
-        executeCommandProvider: { commands: Object.keys(commands) },
+        executeCommandProvider: { commands: Object.keys(COMMAND_METHODS) },
         experimental: { milestones: { protocolVersion: PROTOCOL_VERSION, catalog: catalogLabel(opened.context.catalog) } },
       },
       serverInfo: { name: 'tinytorch-milestones', version: options.version },
     };
   }
 
-  connection.onRequest(async (method: string, raw: unknown, token: CancellationToken) => {
+  async function answer(method: string, raw: unknown, token: CancellationToken) {
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     // A cancel that arrived before the request was dispatched leaves a token that is already cancelled and never fires;
     // a run dispatched after input ended or `exit` is cancelled from the start (it must not begin then).
-    const isRun = method === RunRequest.method;
+    const isRun = method === Method.Run;
     if (token.isCancellationRequested || (exiting && isRun)) controller.abort();
     inFlight.set(controller, isRun);
     try {
       if (shutdownReceived) throw new ResponseError(RpcErrorCode.InvalidRequest, afterShutdownText(method));
-      if (method === InitializeRequest.method) return await initialize(raw);
-      if (method === ShutdownRequest.method) {
+      if (method === Method.Initialize) return await initialize(raw);
+      if (method === Method.Shutdown) {
         shutdownReceived = true;
         return null;
       }
-      const target = method === ExecuteCommandRequest.method ? commandTarget(raw) : { method, params: raw };
+      let target = { method, params: raw };
+      if (method === Method.ExecuteCommand) {
+        const checked = checkParams(method, raw);
+        target = commandTarget(checked.valid ? checked.params : await decided(checked.decided));
+      }
       const found = routes.get(target.method);
       if (!found) throw new ResponseError(RpcErrorCode.MethodNotFound, unknownMethodText(method));
-      const params = parseParams(found.definition, target.params);
+      const checked = checkParams(target.method, target.params);
+      const params = checked.valid ? checked.params : await decided(checked.decided);
       const { context } = await current();
       return await found.handle(params, context, found.cancellable ? controller.signal : NEVER_ABORTED);
     } catch (error) {
@@ -198,7 +226,11 @@ export function startServer(options: ServerOptions): void {
       subscription.dispose();
       inFlight.delete(controller);
     }
-  });
+  }
+
+  connection.onRequest((method: string, raw: unknown, token: CancellationToken) =>
+    deciding > 0 ? new Promise((resolve) => waiting.push(() => resolve(answer(method, raw, token)))) : answer(method, raw, token),
+  );
 
   /** LSP: 0 after shutdown, 1 without it; a client that never initialized gets 0 at end of input. */
   const exitCode = (atEndOfInput: boolean) => ((atEndOfInput && !initializeReceived) || shutdownReceived ? 0 : 1);
@@ -216,15 +248,17 @@ export function startServer(options: ServerOptions): void {
   }
 
   connection.onNotification((method: string) => {
-    if (method === InitializedNotification.method)
-      void current().then(
-        (opened) => opened.start(),
-        () => {},
-      );
-    if (method === ExitNotification.method) void finish(false);
+    inTurn(() => {
+      if (method === Method.Initialized)
+        void current().then(
+          (opened) => opened.start(),
+          () => {},
+        );
+      if (method === Method.Exit) void finish(false);
+    });
   });
 
-  options.onInputEnd(() => void finish(true));
+  options.onInputEnd(() => inTurn(() => void finish(true)));
 
   connection.listen();
   // Without initialize, the client gets its configuration from flags and the environment, and watching starts

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CatalogRequest, CheckExportRequest, CompletedNotification, InitializeRequest, ListRequest, MarkCompletedRequest, ProgressRequest } from '../protocol/index.js';
+import { paramsValidators, type ParamsValidator } from '../protocol/plain.js';
 import type { Settings } from '../src/core/config.js';
 import { routes } from '../src/server.js';
 import { InMemorySidecar } from './helpers/in-memory-sidecar.js';
@@ -167,6 +168,31 @@ test("initialize's rootUri names the workspace; today's layout (src/01_tensor/) 
   const recorded = CheckExportRequest.result.parse((await sidecar.request('milestones/checkExport', { module: '1' })).result);
   assert.is(recorded.newlyUnlocked[0], '01');
   assert.match(recorded.messages[0] ?? '', 'Perceptron (1957)');
+});
+
+test('params a generated validator refuses go to zod, and the messages after them wait: none overtakes them', async () => {
+  // A validator may be stricter than zod: zod then decides (loaded on first need), and accepts these params.
+  const validators = paramsValidators as Map<string, ParamsValidator>;
+  const generated = validators.get('initialize')!;
+  validators.set('initialize', { check: () => false, empty: false });
+  try {
+    const other = join(folder, 'other.json');
+    writeFileSync(other, JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }));
+    const sidecar = start();
+    // Pipelined: the progress request must be served by the services initialize opens, as when no zod is awaited.
+    const [init, progress] = await Promise.all([
+      sidecar.request('initialize', { processId: null, capabilities: {}, initializationOptions: { progressFile: other } }),
+      sidecar.request('milestones/progress'),
+    ]);
+    assert.ok(init.result, JSON.stringify(init.error));
+    assert.equal(ProgressRequest.result.parse(progress.result).completedModules, ['00_setup', '01_tensor']);
+    // zod's words for what it refuses, as before.
+    const refused = await sidecar.request('milestones/reset', { module: 'tensor' });
+    assert.is(refused.error?.code, -32602);
+    assert.match(refused.error?.message ?? '', 'Invalid params for milestones/reset: ✖ expected a module name like "01_tensor"');
+  } finally {
+    validators.set('initialize', generated);
+  }
 });
 
 test('a rootUri that names no local path is invalid params in one sentence, not a stack trace', async () => {

@@ -1,9 +1,9 @@
 // Loads the configured catalog: a built-in name or a JSON file, every problem reported in one error.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MilestoneError } from '../../protocol/index.js';
+import { MilestoneError } from '../../protocol/plain.js';
 import { catalogInvalidText, catalogNotJsonText, catalogUnreadableText } from '../core/messages.js';
-import { builtinCatalog, checkCatalog, isBuiltinCatalogName, type ActiveCatalog, type CatalogCheck } from '../core/catalog.js';
+import { builtinCatalog, isBuiltinCatalogName, type ActiveCatalog, type CatalogCheck } from '../core/catalog.js';
 
 export async function checkCatalogFile(file: string): Promise<CatalogCheck & { source: string }> {
   const source = resolve(file);
@@ -20,6 +20,8 @@ export async function checkCatalogFile(file: string): Promise<CatalogCheck & { s
   } catch (error) {
     return { ok: false, source, problems: [catalogNotJsonText((error as Error).message)] };
   }
+  // zod loads here, for a user's catalog only.
+  const { checkCatalog } = await import('../core/catalog-check.js');
   return { ...checkCatalog(value, source), source };
 }
 

@@ -1,7 +1,7 @@
 // The stdio JSON-RPC connection: framed reader, counted writer, the notifier with its seq, and draining.
 import type { Readable, Writable } from 'node:stream';
 import { createMessageConnection, type Message, type MessageConnection, type MessageWriter } from 'vscode-jsonrpc/node';
-import { CompletedNotification, LogMessageNotification, MessageType, RpcErrorCode, RunOutputNotification, UnlockedNotification } from '../../protocol/index.js';
+import { MessageType, Method, RpcErrorCode } from '../../protocol/plain.js';
 import type { Logger, Notifier } from '../ports.js';
 import { framingProblemText, inputPausedText, inputResumedText, type FramingProblem } from '../core/messages.js';
 import { FramedMessageReader, type ReaderProblem } from './framed-reader.js';
@@ -111,13 +111,12 @@ export function createStdioConnection(options: { input: Readable; output: Writab
     connection.sendNotification(method, params).catch((error: unknown) => logger.error(`could not send ${method}: ${String(error)}`));
   };
   const notifier: Notifier = {
-    unlocked: (params) => send(UnlockedNotification.method, { ...params, seq: ++seq }),
-    completed: (params) => send(CompletedNotification.method, { ...params, seq: ++seq }),
-    runOutput: (params) => send(RunOutputNotification.method, params),
+    unlocked: (params) => send(Method.Unlocked, { ...params, seq: ++seq }),
+    completed: (params) => send(Method.Completed, { ...params, seq: ++seq }),
+    runOutput: (params) => send(Method.RunOutput, params),
     // Progress bars and pop-ups are an editor's: see adapters/editor.ts.
     progressBar: () => null,
-    log: (level, message) =>
-      send(LogMessageNotification.method, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
+    log: (level, message) => send(Method.LogMessage, { type: level === 'error' ? MessageType.Error : level === 'warning' ? MessageType.Warning : MessageType.Info, message }),
   };
 
   return {

@@ -1,15 +1,9 @@
 // What LSP editors get besides our own notifications: window/showMessage pop-ups, and run progress bars they can cancel.
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import {
-  MessageType,
-  ShowMessageNotification,
-  WorkDoneProgressCancelNotification,
-  WorkDoneProgressCreateRequest,
-  WorkDoneProgressNotification,
-  type ProgressToken,
-} from '../../protocol/index.js';
+import { MessageType, Method, type ProgressToken } from '../../protocol/plain.js';
 import type { EditorProfile } from '../core/editor-profile.js';
 import { requestToClientFailedText, sendFailedText } from '../core/messages.js';
+import { checkParams } from '../core/params.js';
 import type { Logger, Notifier, ProgressBar } from '../ports.js';
 
 export interface Editor {
@@ -20,9 +14,12 @@ export interface Editor {
 /** One per connection: it owns the `window/workDoneProgress/cancel` handler and the tokens it creates. */
 export function createEditor(connection: MessageConnection, logger: Logger): Editor {
   const cancels = new Map<ProgressToken, () => void>();
-  connection.onNotification(WorkDoneProgressCancelNotification.method, (raw: unknown) => {
-    const parsed = WorkDoneProgressCancelNotification.params.safeParse(raw);
-    if (parsed.success) cancels.get(parsed.data.token)?.();
+  connection.onNotification(Method.WorkDoneProgressCancel, (raw: unknown) => {
+    const cancel = (params: unknown) => cancels.get((params as { token: ProgressToken }).token)?.();
+    // Params zod refuses are ignored, as a notification has no answer to carry the error.
+    const checked = checkParams(Method.WorkDoneProgressCancel, raw);
+    if (checked.valid) cancel(checked.params);
+    else checked.decided.then(cancel, () => {});
   });
   let created = 0;
   const send = (method: string, params: unknown) => {
@@ -32,7 +29,7 @@ export function createEditor(connection: MessageConnection, logger: Logger): Edi
   return {
     notifier(inner, profile) {
       const popup = (message: string) => {
-        if (profile.showMessage) send(ShowMessageNotification.method, { type: MessageType.Info, message });
+        if (profile.showMessage) send(Method.ShowMessage, { type: MessageType.Info, message });
       };
       return {
         ...inner,
@@ -52,13 +49,13 @@ export function createEditor(connection: MessageConnection, logger: Logger): Edi
             // Never waited on: the run starts at once, and a client that never answers (ALE) holds nothing up.
             // The request goes out before the first $/progress, so the client knows the token when it sees it.
             connection
-              .sendRequest(WorkDoneProgressCreateRequest.method, { token })
-              .catch((error: unknown) => logger.warn(requestToClientFailedText(WorkDoneProgressCreateRequest.method, String(error))));
+              .sendRequest(Method.WorkDoneProgressCreate, { token })
+              .catch((error: unknown) => logger.warn(requestToClientFailedText(Method.WorkDoneProgressCreate, String(error))));
           }
           const bar = token;
           cancels.set(bar, onCancel);
           return {
-            report: (value) => send(WorkDoneProgressNotification.method, { token: bar, value }),
+            report: (value) => send(Method.WorkDoneProgress, { token: bar, value }),
             close: () => {
               if (cancels.get(bar) === onCancel) cancels.delete(bar);
             },

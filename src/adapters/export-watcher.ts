@@ -1,7 +1,7 @@
 // Watches the export directory: each added or changed module file, once its writes settle, is reported with its module.
 import { readdir } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import type { CatalogModule } from '../../protocol/index.js';
+import type { CatalogModule } from '../../protocol/plain.js';
 import { isExportCandidate, isWatchedFolder, moduleFromExportMap, moduleOfExport, relativeTo } from '../core/export-mapping.js';
 import { readHead } from './read-head.js';
 import { watchFolder, type FileEvent, type FolderWatch } from './watch-folder.js';

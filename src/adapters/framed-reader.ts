@@ -2,7 +2,7 @@
 // whatever came before, caps message size, and reports what it could not deliver so that it gets an answer.
 import type { Readable } from 'node:stream';
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
-import { CancelRequestNotification, MAX_MESSAGE_BYTES } from '../../protocol/index.js';
+import { MAX_MESSAGE_BYTES, Method } from '../../protocol/plain.js';
 import type { FramingProblem } from '../core/messages.js';
 
 /** A header line longer than this is not kept in memory: it is read through (and ignored) as it arrives. */
@@ -332,7 +332,7 @@ export class FramedMessageReader extends AbstractMessageReader {
     if (typeof candidate.method === 'string') {
       if (id === undefined) {
         // vscode-jsonrpc reads `params.id` of a cancel unguarded: one without it would crash the process.
-        if (candidate.method === CancelRequestNotification.method && !hasRequestId((message as { params?: unknown }).params)) {
+        if (candidate.method === Method.CancelRequest && !hasRequestId((message as { params?: unknown }).params)) {
           this.skip(bytes);
           return;
         }

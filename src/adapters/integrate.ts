@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SettingError } from '../../protocol/index.js';
+import { SettingError } from '../../protocol/plain.js';
 import { COMMAND_SHIM_MODULE, INTEGRATE_MARKER, commandShim, hookFolder, isRegistered, registrationEdit, trackerShim, undoRegistration } from '../core/integrate.js';
 import { notATitoCheckoutText, noClientText } from '../core/messages.js';
 

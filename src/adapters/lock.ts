@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelledError, SettingError } from '../../protocol/index.js';
+import { CancelledError, SettingError } from '../../protocol/plain.js';
 import { lockCancelledText, lockTimeoutText, lockUnremovableReason, lockUnusableReason, type LockBlocker } from '../core/messages.js';
 import { link, lstat, readFile, rmdir, unlink, writeFile } from './sync-fs.js';
 

@@ -1,7 +1,7 @@
 // Refuses a progress file whose folder other users can write to: they could swap the file or its lock under us.
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SettingError } from '../../protocol/index.js';
+import { SettingError } from '../../protocol/plain.js';
 import { progressFolderSharedText, progressFolderStickyText } from '../core/messages.js';
 import type { Logger } from '../ports.js';
 

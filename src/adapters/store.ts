@@ -4,7 +4,7 @@ import { closeSync, constants, existsSync, fchmodSync, fchownSync, openSync, sta
 import { copyFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelledError, MilestoneError, SettingError } from '../../protocol/index.js';
+import { CancelledError, MilestoneError, SettingError } from '../../protocol/plain.js';
 import { NO_PENDING_PANELS, parsePendingPanels, serializePendingPanels, type PendingPanels } from '../core/pending-panels.js';
 import { decodeFileBytes, encodeFileText } from '../core/file-text.js';
 import { EMPTY_PROGRESS, parseProgress, sameProgress, serializeProgress, type Progress } from '../core/progress.js';

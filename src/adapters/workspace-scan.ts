@@ -1,7 +1,7 @@
 // Reads what a workspace shows as completed, on demand (a rescan): exported files git cannot explain, and tito's records.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { MilestoneError } from '../../protocol/index.js';
+import { MilestoneError } from '../../protocol/plain.js';
 import type { ActiveCatalog } from '../core/catalog.js';
 import type { Config } from '../core/config.js';
 import { isExportCandidate, isWatchedFolder, moduleOfExport, relativeTo } from '../core/export-mapping.js';

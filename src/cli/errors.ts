@@ -1,5 +1,5 @@
 // The CLI's failures and their exit codes, in one place: expected ones are one sentence, anything else is a bug.
-import { CancelledError, InvalidParamsError, MilestoneError, SettingError } from '../../protocol/index.js';
+import { CancelledError, InvalidParamsError, MilestoneError, SettingError } from '../../protocol/plain.js';
 import { CLI_USAGE } from '../core/messages.js';
 
 /** Bad usage of the command line (exit status 2). */

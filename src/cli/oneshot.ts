@@ -1,16 +1,17 @@
 // The one-shot CLI: the same handlers as the sidecar, answered once, as text or as the protocol's JSON.
 import { constants as osConstants } from 'node:os';
 import {
-  CatalogRequest,
-  CheckExportRequest,
-  ListRequest,
-  MarkCompletedRequest,
-  ProgressRequest,
-  RescanRequest,
-  ResetRequest,
-  RunRequest,
+  Method,
+  type CatalogRequest,
+  type CheckExportRequest,
+  type ListRequest,
+  type MarkCompletedRequest,
+  type ProgressRequest,
+  type RescanRequest,
+  type ResetRequest,
   type ResultOf,
-} from '../../protocol/index.js';
+  type RunRequest,
+} from '../../protocol/plain.js';
 import { checkCatalogFile } from '../adapters/catalog-loader.js';
 import { createStderrLogger } from '../adapters/logger.js';
 import { createFileStore } from '../adapters/store.js';
@@ -29,7 +30,8 @@ import {
 } from '../core/messages.js';
 import { catalog } from '../handlers/catalog.js';
 import { checkExport } from '../handlers/check-export.js';
-import { parseParams, type Handler } from '../handlers/handler.js';
+import { parseParams } from '../core/params.js';
+import type { Handler } from '../handlers/handler.js';
 import { list } from '../handlers/list.js';
 import { markCompleted } from '../handlers/mark-completed.js';
 import { progress } from '../handlers/progress.js';
@@ -74,14 +76,14 @@ function viaHandler<
     | typeof RescanRequest
     | typeof ResetRequest,
 >(
-  definition: D,
+  method: D['method'],
   handle: Handler<D>,
   toParams: (args: readonly string[]) => unknown,
   toText: (result: ResultOf<D>) => string,
   toExitCode: (result: ResultOf<D>) => number = () => 0,
 ): Command['run'] {
   return async (args, config) => {
-    const params = parseParams(definition, toParams(args));
+    const params = await parseParams(method, toParams(args));
     return interruptible(async (signal) => {
       const { context } = await openServices({ config, notifier: terminalNotifier, logger: createStderrLogger(), signal });
       const result = await handle(params as never, context, signal);
@@ -114,16 +116,16 @@ async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Prom
 const withText = (result: { text: string }) => result.text;
 
 const COMMANDS: Record<string, Command> = {
-  progress: { args: [], run: viaHandler(ProgressRequest, progress, () => ({}), withText) },
-  list: { args: [], run: viaHandler(ListRequest, list, () => ({}), withText) },
-  catalog: { args: [], run: viaHandler(CatalogRequest, catalog, () => ({}), catalogText) },
-  'check-export': { args: ['MODULE'], run: viaHandler(CheckExportRequest, checkExport, ([module]) => ({ module }), withText) },
-  rescan: { args: [], run: viaHandler(RescanRequest, rescan, () => ({}), withText) },
-  reset: { args: ['MODULE'], run: viaHandler(ResetRequest, reset, ([module]) => ({ module }), withText) },
+  progress: { args: [], run: viaHandler<typeof ProgressRequest>(Method.Progress, progress, () => ({}), withText) },
+  list: { args: [], run: viaHandler<typeof ListRequest>(Method.List, list, () => ({}), withText) },
+  catalog: { args: [], run: viaHandler<typeof CatalogRequest>(Method.Catalog, catalog, () => ({}), catalogText) },
+  'check-export': { args: ['MODULE'], run: viaHandler<typeof CheckExportRequest>(Method.CheckExport, checkExport, ([module]) => ({ module }), withText) },
+  rescan: { args: [], run: viaHandler<typeof RescanRequest>(Method.Rescan, rescan, () => ({}), withText) },
+  reset: { args: ['MODULE'], run: viaHandler<typeof ResetRequest>(Method.Reset, reset, ([module]) => ({ module }), withText) },
   'mark-completed': {
     args: ['ID'],
-    run: viaHandler(
-      MarkCompletedRequest,
+    run: viaHandler<typeof MarkCompletedRequest>(
+      Method.MarkCompleted,
       markCompleted,
       ([id]) => ({ id }),
       (result) => result.message,
@@ -132,8 +134,8 @@ const COMMANDS: Record<string, Command> = {
   run: {
     args: ['ID'],
     // The output was streamed as it came: print the verdict without repeating its tail.
-    run: viaHandler(
-      RunRequest,
+    run: viaHandler<typeof RunRequest>(
+      Method.Run,
       run,
       ([id]) => ({ id }),
       (result) => result.text.split(LAST_OUTPUT_HEADING)[0] ?? result.text,

@@ -1,5 +1,5 @@
-// Catalog validation and the derived lookups the rules need; the built-in catalogs by name.
-import { Catalog, catalogProblems, type CatalogMilestone, type CatalogModule } from '../../protocol/index.js';
+// The active catalog and the lookups the rules need; the built-in catalogs by name (catalog-check.ts validates files).
+import type { Catalog, CatalogMilestone, CatalogModule } from '../../protocol/plain.js';
 import seedCatalog from './catalogs/seed.json' with { type: 'json' };
 import tinytorchCatalog from './catalogs/tinytorch.json' with { type: 'json' };
 
@@ -33,18 +33,8 @@ export interface ActiveCatalog {
 
 export type CatalogCheck = { ok: true; catalog: ActiveCatalog } | { ok: false; problems: string[] };
 
-/** Validates a parsed catalog; every problem is one line naming where it is. */
-export function checkCatalog(value: unknown, source: string): CatalogCheck {
-  const parsed = Catalog.safeParse(value);
-  const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)),
-    ...catalogProblems(value),
-  ];
-  if (!parsed.success || problems.length) return { ok: false, problems };
-  return { ok: true, catalog: activate(parsed.data, source) };
-}
-
-function activate(catalog: Catalog, source: string): ActiveCatalog {
+/** A catalog with its lookups; `catalog` has been validated. */
+export function activate(catalog: Catalog, source: string): ActiveCatalog {
   const modules: CatalogModule[] = catalog.modules ?? [...new Set(catalog.milestones.flatMap((milestone) => milestone.requires))].map((id) => ({ id }));
   const moduleIds = modules.map((module) => module.id);
   const byId = new Map(catalog.milestones.map((milestone) => [milestone.id, milestone]));

@@ -1,5 +1,5 @@
 // Settings resolution, pure: initializationOptions, then flags, then environment, then defaults (docs/protocol.md §3; the README's Configuration).
-import type { InitializationOptions, Popups } from '../../protocol/index.js';
+import type { InitializationOptions, Popups } from '../../protocol/plain.js';
 
 export interface Config {
   readonly progressFile: string;

@@ -1,5 +1,5 @@
 // What an LSP client is shown besides our notifications, from `popups` and its declared capabilities (docs/protocol.md §10).
-import type { Popups } from '../../protocol/index.js';
+import type { Popups } from '../../protocol/plain.js';
 
 export interface EditorProfile {
   /** Send `window/showMessage` (Info) with each unlock and completion message. */

@@ -1,5 +1,5 @@
 // Which module an exported file belongs to: nbdev's cell markers first, then the catalog's module→export map.
-import { CANONICAL_MODULE, type CatalogModule } from '../../protocol/index.js';
+import { CANONICAL_MODULE, type CatalogModule } from '../../protocol/plain.js';
 
 /** nbdev's cell marker: `# %% ../../modules/01_tensor/01_tensor.ipynb 1` (a path relative to the file, then a cell number). */
 const CELL_MARKER = /^# %% (\S+)\.ipynb\b/gm;

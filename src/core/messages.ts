@@ -1,5 +1,5 @@
 // Every sentence the sidecar says to a person: unlock panels and the plain-text renderings of results.
-import type { CatalogMilestone, MilestoneProgress, UnlockedTest, Verify } from '../../protocol/index.js';
+import type { CatalogMilestone, MilestoneProgress, UnlockedTest, Verify } from '../../protocol/plain.js';
 import type { ProgressView } from './rules.js';
 import { unreachable, type RunReason } from './run-reason.js';
 

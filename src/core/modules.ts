@@ -1,5 +1,5 @@
 // Module references: canonical names pass, bare numbers resolve through the catalog's module list.
-import { BARE_MODULE_NUMBER, CANONICAL_MODULE } from '../../protocol/index.js';
+import { BARE_MODULE_NUMBER, CANONICAL_MODULE } from '../../protocol/plain.js';
 import { catalogLabel, type ActiveCatalog } from './catalog.js';
 import { moduleNumberAmbiguousText, moduleNumberUnknownText, moduleRefInvalidText } from './messages.js';
 

@@ -1,5 +1,5 @@
 // The milestone rules, pure: which milestones unlock, complete or re-lock for a given progress.
-import type { CatalogMilestone, MilestoneProgress, MilestoneStatus } from '../../protocol/index.js';
+import type { CatalogMilestone, MilestoneProgress, MilestoneStatus } from '../../protocol/plain.js';
 import type { ActiveCatalog } from './catalog.js';
 import type { Progress } from './progress.js';
 

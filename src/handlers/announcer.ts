@@ -1,5 +1,5 @@
 // Announces each unlock and completion once per connection, by diffing every progress it is shown.
-import type { UnlockCause } from '../../protocol/index.js';
+import type { UnlockCause } from '../../protocol/plain.js';
 import type { ActiveCatalog } from '../core/catalog.js';
 import { completedMessage, unlockMessage } from '../core/messages.js';
 import type { Progress } from '../core/progress.js';

@@ -1,5 +1,5 @@
 // milestones/catalog: the active catalog in order, with every field.
-import type { CatalogRequest } from '../../protocol/index.js';
+import type { CatalogRequest } from '../../protocol/plain.js';
 import type { Handler } from './handler.js';
 
 export const catalog: Handler<typeof CatalogRequest> = async (_params, context) => ({

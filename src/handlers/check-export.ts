@@ -1,5 +1,5 @@
 // milestones/checkExport: record a module, unlock what it completes, announce it.
-import type { CheckExportRequest } from '../../protocol/index.js';
+import type { CheckExportRequest } from '../../protocol/plain.js';
 import { checkExportText, notInCatalogText, unlockMessage } from '../core/messages.js';
 import { catalogLabel } from '../core/catalog.js';
 import { nearestModule } from '../core/modules.js';

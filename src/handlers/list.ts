@@ -1,5 +1,5 @@
 // milestones/list: the unlocked, not completed milestones, with the command that verifies each.
-import type { ListRequest } from '../../protocol/index.js';
+import type { ListRequest } from '../../protocol/plain.js';
 import { listText, verifyCommand } from '../core/messages.js';
 import { unlockedNotCompleted } from '../core/rules.js';
 import type { Handler } from './handler.js';

@@ -1,5 +1,5 @@
 // milestones/markCompleted: record a milestone as completed without running it (the original's mark_milestone_complete).
-import type { MarkCompletedRequest } from '../../protocol/index.js';
+import type { MarkCompletedRequest } from '../../protocol/plain.js';
 import { alreadyCompletedMessage, completedMessage } from '../core/messages.js';
 import { completeMilestone } from '../core/rules.js';
 import { announceChange } from './announcer.js';

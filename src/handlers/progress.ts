@@ -1,5 +1,5 @@
 // milestones/progress: every milestone's status, requirements met, and what comes next.
-import type { ProgressRequest } from '../../protocol/index.js';
+import type { ProgressRequest } from '../../protocol/plain.js';
 import { catalogLabel } from '../core/catalog.js';
 import { frozenAnswer } from '../core/frozen-answer.js';
 import { progressText } from '../core/messages.js';
@@ -7,7 +7,7 @@ import { progressView } from '../core/rules.js';
 import type { Handler } from './handler.js';
 import type { ActiveCatalog } from '../core/catalog.js';
 import type { Progress } from '../core/progress.js';
-import type { ProgressResult } from '../../protocol/index.js';
+import type { ProgressResult } from '../../protocol/plain.js';
 
 /** The answer for one version of the progress (the store hands out the same object while the file is unchanged). */
 const answers = new WeakMap<ActiveCatalog, WeakMap<Progress, ProgressResult>>();

@@ -1,5 +1,5 @@
 // milestones/rescan: record every module the workspace shows as completed (exported files, tito's progress.json), on demand.
-import type { RescanRequest } from '../../protocol/index.js';
+import type { RescanRequest } from '../../protocol/plain.js';
 import { rescanText, unlockMessage } from '../core/messages.js';
 import { completeMilestone, recordModules } from '../core/rules.js';
 import { announceChange } from './announcer.js';

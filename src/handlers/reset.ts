@@ -1,5 +1,5 @@
 // milestones/reset: un-complete a module on purpose (tito module reset) and re-lock what needs it.
-import type { ResetRequest } from '../../protocol/index.js';
+import type { ResetRequest } from '../../protocol/plain.js';
 import { resetText } from '../core/messages.js';
 import { forgetPanels } from '../core/pending-panels.js';
 import { resetModule } from '../core/rules.js';

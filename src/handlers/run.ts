@@ -1,5 +1,5 @@
 // milestones/run: verify a milestone by running it, streaming its output; a pass completes the milestone.
-import { CancelledError, MilestoneError, type RunRequest } from '../../protocol/index.js';
+import { CancelledError, MilestoneError, type RunRequest } from '../../protocol/plain.js';
 import { createOutputThrottle } from '../core/output-throttle.js';
 import { lockedText, noWorkspaceText, RUN_PROGRESS_END, runCancelledText, runInProgressText, runText, verifyingTitle } from '../core/messages.js';
 import { canRun, completeMilestone, missingModules } from '../core/rules.js';

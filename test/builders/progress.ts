@@ -1,6 +1,7 @@
 // Builders for core tests: Progress values, catalog milestones and validated catalogs, with defaults for everything not under test.
 import type { CatalogMilestone, CatalogModule } from '../../protocol/index.js';
-import { checkCatalog, type ActiveCatalog } from '../../src/core/catalog.js';
+import type { ActiveCatalog } from '../../src/core/catalog.js';
+import { checkCatalog } from '../../src/core/catalog-check.js';
 import type { Progress } from '../../src/core/progress.js';
 
 export interface ProgressParts {

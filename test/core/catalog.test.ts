@@ -1,7 +1,7 @@
 // Catalog validation: option-like or escaping verify entries and a verify with both kinds are named problems.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkCatalog } from '../../src/core/catalog.js';
+import { checkCatalog } from '../../src/core/catalog-check.js';
 
 const origin = '/tmp/catalog.json';
 const milestone = (verify: unknown) => ({ id: 'm', name: 'M', description: '', unlockMessage: '', requires: ['01_tensor'], verify });

@@ -1,7 +1,8 @@
 // The pure core: unlock rules, progress views, transitions, catalog validation and module-name resolution.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUILTIN_CATALOGS, builtinCatalog, checkCatalog } from '../../src/core/catalog.js';
+import { BUILTIN_CATALOGS, builtinCatalog } from '../../src/core/catalog.js';
+import { checkCatalog } from '../../src/core/catalog-check.js';
 import { resolveModule } from '../../src/core/modules.js';
 import { sameProgress } from '../../src/core/progress.js';
 import {

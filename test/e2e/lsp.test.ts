@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commands, InitializeRequest, ProgressRequest, RunRequest } from '../../protocol/index.js';
+import { COMMAND_METHODS, InitializeRequest, ProgressRequest, RunRequest } from '../../protocol/index.js';
 import { isAlive, isGoneWithin } from '../helpers/process.js';
 import { BIN, Sidecar, type RpcMessage } from '../helpers/rpc-client.js';
 
@@ -157,7 +157,7 @@ test('initialize advertises every command beside experimental.milestones; each c
   assert.match(unknown.error?.message ?? '', 'tinytorch.milestones.progress');
   const badArgument = await sidecar.request('workspace/executeCommand', { command: 'tinytorch.milestones.checkExport', arguments: [{ module: 'Tensor!' }] });
   assert.is(badArgument.error?.code, -32602);
-  assert.is(Object.keys(commands).length, 7);
+  assert.is(Object.keys(COMMAND_METHODS).length, 7);
 });
 
 test('requests after shutdown get -32600, commands included; exit then ends with 0', async () => {
