@@ -99,6 +99,8 @@ export async function startSession(options: SessionOptions): Promise<void> {
   const { flags, logger } = options;
   const sources = (extra: Partial<ConfigSources> = {}) => configSources(flags, { ...(options.env ? { env: options.env } : {}), ...extra });
   const base = resolveConfig(sources());
+  // Already in the one-file bundle (scripts/build.mjs): each import() is a require of code in that file, run here,
+  // so the start-up reads no other file, and the one-shot commands never initialise vscode-jsonrpc or the router.
   const [{ createStdioConnection }, { createEditor }, { openServices }, { startServer }] = await Promise.all([
     import('./adapters/connection.js'),
     import('./adapters/editor.js'),
