@@ -214,6 +214,16 @@ test('a takeover guard naming a live process beside a dead lock: back-off, the d
   assert.ok(cpuMs < ms / 2, `backed off instead of spinning (${cpuMs.toFixed(0)} ms CPU over ${ms.toFixed(0)} ms)`);
 });
 
+test('a FIFO at the next-turn path holds nothing: it is removed and the lock taken', async () => {
+  const { lockPath } = await tempLock();
+  spawnSync('mkfifo', [`${lockPath}.next`]);
+  // In a process of its own: a read that waited for the FIFO's writer would hang it, not this test run.
+  const result = spawnSync(process.execPath, ['--import', 'tsx', LOCK_TRY, lockPath, '5000'], { encoding: 'utf8', timeout: scaled(30_000), cwd: join(here, '../..') });
+  assert.is(result.status, 0, `${result.error ?? ''} ${result.stderr}`);
+  assert.equal(JSON.parse(result.stdout).ok, true);
+  assert.not.ok(existsSync(`${lockPath}.next`));
+});
+
 test('the wait ends at once when its signal is aborted', async () => {
   const { lockPath } = await tempLock();
   for (const make of [() => writeFile(lockPath, ownContent()), () => mkdir(lockPath)]) {
