@@ -1,7 +1,7 @@
 // The progress file on disk: stable reads, corrupt-file backups, locked atomic read-modify-write.
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fchmodSync, fchownSync, openSync, statSync, writeFileSync, type BigIntStats, type Stats } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, MilestoneError, SettingError } from '../../protocol/plain.js';
@@ -18,7 +18,7 @@ import {
 } from '../core/messages.js';
 import type { Logger, ProgressChange, ProgressEdit, ProgressStore, StoreCallOptions } from '../ports.js';
 import { withLock } from './lock.js';
-import { access, fsyncAsync, lstat, mkdir, readdir, readlink, rename, stat, unlink } from './sync-fs.js';
+import { access, fsyncAsync, lstat, mkdir, readdir, readFileNow, readlink, rename, stat, unlink } from './sync-fs.js';
 
 /** The original writes in place, so a half-written file can be seen for a moment: look again over ~100 ms. */
 const REREAD_DELAYS_MS = [10, 25, 65];
@@ -70,7 +70,7 @@ function utcStamp(date: Date): string {
 async function readText(path: string): Promise<string | null> {
   try {
     // Lossless: a byte that is not UTF-8 (a Latin-1 editor's) comes back as the same byte when written (core/file-text.ts).
-    return decodeFileBytes(await readFile(path));
+    return decodeFileBytes(readFileNow(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
