@@ -13,7 +13,7 @@ const CHECKS = new Set(['min_length', 'max_length', 'length_equals', 'greater_th
 const WRAPPERS = new Set(['optional', 'nullable']);
 const LEAVES = new Set(['string', 'number', 'boolean', 'null', 'unknown', 'any', 'enum', 'literal']);
 
-function vouch(schema: z.ZodType, where: string): void {
+export function vouch(schema: z.ZodType, where: string): void {
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string; checks?: Array<{ _zod: { def: Record<string, unknown> } }> };
   const refuse = (what: string): never => {
     throw new Error(

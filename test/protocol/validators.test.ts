@@ -2,11 +2,12 @@
 // values for the handler, up to date with the schemas, and really used for what clients send.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { z } from 'zod';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validatedParams } from '../../protocol/index.js';
 import { paramsValidators } from '../../protocol/plain.js';
-import { validatorsSource } from '../../scripts/validators.js';
+import { validatorsSource, vouch } from '../../scripts/validators.js';
 import { checkParams } from '../../src/core/params.js';
 
 interface ClientRequest {
@@ -249,6 +250,19 @@ test('a request without params, or with null, is {} for the handler, as zod make
   }
   const checked = checkParams('milestones/progress', { workDoneToken: 'x' });
   assert.equal(checked.valid && checked.params, {});
+});
+
+test('the generator stops the build on what JSON Schema would not carry as zod checks it', () => {
+  const refused = {
+    refine: z.object({ id: z.string().refine((value) => value !== 'x') }),
+    transform: z.object({ id: z.string().transform((value) => value.trim()) }),
+    'regex flags': z.string().regex(/^a$/i),
+    email: z.string().email(),
+    'number keys': z.record(z.string().min(2), z.string()),
+    date: z.date(),
+  };
+  for (const [what, schema] of Object.entries(refused)) assert.throws(() => vouch(schema, 'test'), /JSON Schema would not carry/, what);
+  vouch(z.object({ id: z.string().min(1).max(80).regex(/^a/), n: z.number().int().positive().max(9).nullish(), k: z.enum(['a']), r: z.record(z.string(), z.unknown()) }), 'test');
 });
 
 test("params the generated validator refuses get zod's words", async () => {
