@@ -74,8 +74,9 @@ await esbuild({
   banner: { js: "var __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-// The protocol for other programs (package.json "exports"), and the schema emitter run below: ES modules, zod inside.
-await esbuild({ ...common, entryPoints: { protocol: 'protocol/index.ts', 'emit-schemas': 'scripts/emit-schemas.ts' }, format: 'esm', outdir: 'dist' });
+// The protocol for other programs (package.json "exports"), and the schema emitter run below: ES modules that import
+// zod from dist/vendor/ too, so the package carries one copy of it.
+await esbuild({ ...common, entryPoints: { protocol: 'protocol/index.ts', 'emit-schemas': 'scripts/emit-schemas.ts' }, format: 'esm', outdir: 'dist', plugins: [vendored] });
 
 const plugin = new URL('src/adapters/pytest/', root);
 if (existsSync(plugin)) await cp(plugin, new URL('dist/pytest/', root), { recursive: true, filter: (path) => !path.includes('__pycache__') });
