@@ -3,7 +3,7 @@
 // allocates little per request (a request frame patched in place, answers counted by scanning bytes, latencies in a
 // preallocated Float64Array, time from process.hrtime.bigint) and times both servers in turn, in blocks (A B A B).
 //
-// node bench/c-client.mjs JSON   where JSON is {"sides": [{"label", "command": [file, ...args], "env", "alternate"?:
+// node bench/c-client.mjs < JSON   where JSON is {"sides": [{"label", "command": [file, ...args], "env", "alternate"?:
 // {"path", "texts": [a, b]}, a progress file rewritten before each request}], "blocks",
 // "block", "warmup", "pipelined", "pipelinedRounds", "gc": true}. It prints one JSON line: for each side its
 // latencies' percentiles, rates, and, with "gc", where the slowest samples overlapped a garbage collection of the
@@ -13,7 +13,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const config = JSON.parse(process.argv[2]);
+// On stdin, not in argv: the servers' environments are in it, and argv is visible to every user in `ps`.
+const config = JSON.parse(readFileSync(0, 'utf8'));
 const PROBE = fileURLToPath(new URL('./c-gc-probe.cjs', import.meta.url));
 const ID_DIGITS = 9;
 const ID_BASE = 10 ** (ID_DIGITS - 1);

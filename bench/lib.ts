@@ -249,12 +249,14 @@ export interface LeanClientConfig {
 export function leanClient(config: LeanClientConfig): Promise<LeanSide[]> {
   const client = join(ROOT, 'bench', 'c-client.mjs');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [client, JSON.stringify(config)], { maxBuffer: 1 << 20, timeout: 300_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [client], { maxBuffer: 1 << 20, timeout: 300_000 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`${error.message}: ${stderr.slice(-800)}`));
       const sides = (JSON.parse(stdout) as { sides: LeanSide[] }).sides;
       const failed = sides.filter((side) => side.errors > 0);
       if (failed.length) return reject(new Error(`error answers from ${failed.map((side) => side.label).join(', ')}`));
       resolve(sides);
     });
+    // On stdin, not in argv: the servers' environments are in it, and argv is visible to every user in `ps`.
+    child.stdin!.end(JSON.stringify(config));
   });
 }
