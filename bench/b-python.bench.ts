@@ -86,6 +86,9 @@ export const bench: Bench = {
           runs: viaSpawn!.length,
         });
         context.log(`${what}: ${baselineLabel} ${fmt(reference)} ms, daemon ${fmt(daemonValue)} ms, spawn ${fmt(spawnValue)} ms`);
+        // The same runs paired within each round (the load of a shared machine drifts between rounds): for reading only.
+        const paired = (side: number[]) => median(side.map((value, round) => value / orig![round]!));
+        context.log(`${what}, median of per-round ratios: daemon ${paired(viaDaemon!).toFixed(2)}x, spawn ${paired(viaSpawn!).toFixed(2)}x`);
       }
     } finally {
       spawnSync(process.execPath, [BIN, 'daemon', 'stop'], { env: daemon, stdio: 'ignore' });
