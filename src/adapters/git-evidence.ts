@@ -59,7 +59,9 @@ function findRepository(folder: string): Repository | null {
 function runGit(repository: Repository, args: readonly string[]): Promise<Buffer | null> {
   return new Promise((done) => {
     // node:child_process on first use: every session imports this file, few run git (issue 9 (a)).
-    process.getBuiltinModule('node:child_process').execFile('git', [...args], { cwd: repository.workTree, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => done(error ? null : stdout));
+    process
+      .getBuiltinModule('node:child_process')
+      .execFile('git', [...args], { cwd: repository.workTree, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => done(error ? null : stdout));
   });
 }
 
