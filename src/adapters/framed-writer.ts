@@ -1,5 +1,7 @@
 // Writes LSP-framed JSON-RPC messages: header and body as one buffer, one write (vscode-jsonrpc's writer makes two,
-// each awaited behind a semaphore: two system calls and several turns of the event loop per answer).
+// each awaited behind a semaphore: two system calls and several turns of the event loop per answer). Messages written
+// in one turn of the event loop leave together, in order, in one system call: an unlocking checkExport's
+// `milestones/unlocked` and its answer wake the client once, not twice.
 import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 import { isFrozenAnswer } from '../core/frozen-answer.js';
@@ -53,6 +55,15 @@ function frame(message: Message): Buffer {
 
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;
+  private corked = false;
+  /**
+   * On the next tick, after the promise jobs of this turn: a handler's notifications and its answer (written when its
+   * promise settles) are all queued by then. A stream gathers the writes it held into one `writev` (net.Socket does).
+   */
+  private readonly uncork = () => {
+    this.corked = false;
+    this.output.uncork();
+  };
 
   constructor(private readonly output: Writable) {
     super();
@@ -62,6 +73,11 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
 
   write(message: Message): Promise<void> {
     const bytes = frame(message);
+    if (!this.corked) {
+      this.corked = true;
+      this.output.cork();
+      process.nextTick(this.uncork);
+    }
     // The stream keeps writes in order, so no lock is needed: the answer is written once, whole.
     return new Promise((resolve, reject) => {
       this.output.write(bytes, (error) => {

@@ -1,5 +1,5 @@
 // The framed writer: one frame per message, byte for byte JSON.stringify, a frozen answer serialized once.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from 'vscode-jsonrpc/node';
@@ -59,6 +59,49 @@ test('a frozen answer cannot change under the JSON kept for it', () => {
   }
   assert.is(answer.next.id, 'xor');
   assert.ok(Object.isFrozen(answer.milestones[0]));
+});
+
+/** A stream that gathers writes as a socket does (`writev`), and every system call it would make. */
+function socketLike(failWith: Error | null = null) {
+  const calls: Buffer[] = [];
+  const record = (bytes: Buffer, done: (error?: Error | null) => void) => {
+    calls.push(bytes);
+    done(failWith);
+  };
+  const output = new Writable({
+    writev: (chunks, done) => record(Buffer.concat(chunks.map(({ chunk }) => chunk as Buffer)), done),
+    write: (chunk: Buffer, _encoding, done) => record(chunk, done),
+  });
+  return { framed: new FramedMessageWriter(output), calls, output };
+}
+
+test('messages written in one turn leave in one write, in order; each write still resolves', async () => {
+  const { framed, calls } = socketLike();
+  const notification = { jsonrpc: '2.0', method: 'milestones/unlocked', params: { id: 'perceptron', seq: 1 } };
+  const answer = { jsonrpc: '2.0', id: 7, result: frozenAnswer({ newlyUnlocked: ['perceptron'] }) };
+  // As a handler does: the notification now, the answer when its promise settles.
+  const written = [framed.write(notification as Message), Promise.resolve().then(() => framed.write(answer as Message))];
+  await Promise.all(written);
+  assert.equal(
+    calls.map((bytes) => bytes.toString('utf8')),
+    [Buffer.concat([expected(notification), expected(answer)]).toString('utf8')],
+  );
+  // A later turn is a later write.
+  await framed.write(notification as Message);
+  assert.is(calls.length, 2);
+});
+
+test('a failed gathered write rejects every message in it and reports each', async () => {
+  const { framed, output } = socketLike(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+  output.on('error', () => {});
+  const reported: unknown[] = [];
+  framed.onError(([, message]) => reported.push(message));
+  const results = await Promise.allSettled([framed.write({ jsonrpc: '2.0', method: 'a' } as Message), framed.write({ jsonrpc: '2.0', method: 'b' } as Message)]);
+  assert.equal(
+    results.map((result) => result.status),
+    ['rejected', 'rejected'],
+  );
+  assert.ok(reported.length >= 2, 'each message reported');
 });
 
 test.run();

@@ -1,5 +1,5 @@
 // A daemon session's settings come from its client: its directory when it has one, its environment always.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,20 @@ import { RpcPeer, type Exit } from '../helpers/rpc-peer.js';
 class DaemonPeer extends RpcPeer {
   readonly exited: Promise<Exit> = new Promise(() => {});
   readonly input = new PassThrough();
-  readonly output = new PassThrough();
+  /** Every write the session made to its socket, as the client reads it: a socket sends a `writev` as one chunk. */
+  readonly writes: Buffer[] = [];
+  readonly output = new PassThrough({
+    writev: (chunks, done) => {
+      this.writes.push(Buffer.concat(chunks.map(({ chunk }) => chunk as Buffer)));
+      this.output.push(this.writes.at(-1));
+      done();
+    },
+    write: (chunk: Buffer, _encoding, done) => {
+      this.writes.push(chunk);
+      this.output.push(chunk);
+      done();
+    },
+  });
   readonly logged: string[] = [];
   readonly session;
 
@@ -94,6 +107,30 @@ test('a request before initialize gets the daemon settings, opened for it', asyn
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('an unlocking checkExport sends its notification and then its answer in one write: the client wakes once', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'ttm-daemon-session-'));
+  const progressFile = join(folder, 'progress.json');
+  writeFileSync(progressFile, JSON.stringify({ completed_modules: ['00_setup', '01_tensor'], unlocked_milestones: [], completed_milestones: [] }));
+  const peer = new DaemonPeer();
+  try {
+    // As the Python client does: initialize, no `initialized`, one call.
+    const client = { env: { HOME: folder, TINYTORCH_CATALOG: 'seed' }, cwd: folder };
+    await peer.request('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { client, progressFile } });
+    const before = peer.writes.length;
+    const answer = await peer.request('milestones/checkExport', { module: '02_autograd' });
+    assert.equal(answer.result?.newlyUnlocked, ['perceptron']);
+    const sent = peer.writes.slice(before).map((bytes) => bytes.toString('utf8'));
+    assert.is(sent.length, 1, `one write, not ${sent.length}`);
+    const unlocked = sent[0]!.indexOf('"method":"milestones/unlocked"');
+    const answered = sent[0]!.indexOf(`"id":${JSON.stringify(answer.id)},"result"`);
+    assert.ok(unlocked !== -1 && answered !== -1, sent[0]);
+    assert.ok(unlocked < answered, 'the notification first, as docs/protocol.md requires');
+  } finally {
+    await peer.dispose();
     rmSync(folder, { recursive: true, force: true });
   }
 });
