@@ -72,12 +72,19 @@ export function timeProcess(file: string, args: readonly string[], options: { en
   });
 }
 
-/** Runs each side once per round, in turn (A B A B ...), after one unrecorded warm-up round. */
+/**
+ * Runs each side once per round, in turn (A B A B ...), after one unrecorded warm-up round. Each round starts one side
+ * further on (A B C, B C A, C A B, ...): the same process measured faster in the third slot of a round than in the
+ * first, so a fixed order would lend one side that slot every round. `samples[side][round]` stays paired by round.
+ */
 export async function interleaved(runs: number, sides: ReadonlyArray<() => Promise<number>>): Promise<number[][]> {
   const samples = sides.map(() => [] as number[]);
   for (const side of sides) await side();
   for (let round = 0; round < runs; round++) {
-    for (const [index, side] of sides.entries()) samples[index]!.push(await side());
+    for (let slot = 0; slot < sides.length; slot++) {
+      const index = (round + slot) % sides.length;
+      samples[index]![round] = await sides[index]!();
+    }
   }
   return samples;
 }
