@@ -1,6 +1,6 @@
 // A chokidar watch of one folder, which may not exist yet: file events only, start-up contents ignored.
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { type Dirent, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 
 export type FileEvent = 'add' | 'change' | 'unlink';
@@ -34,6 +34,9 @@ function nearestExisting(folder: string): string {
 
 /** How often the path is checked for a folder swapped under the watch (two stat calls). */
 const PATH_CHECK_MS = 500;
+
+/** When to look in a new folder ourselves, after chokidar reported it: by then chokidar watches it. */
+const NEW_FOLDER_LOOKS_MS = [100, 1000];
 
 /** What a folder is, as opposed to where it is: a folder moved away and another moved in has another identity. */
 function identity(path: string): string | null {
@@ -119,6 +122,36 @@ export function watchFolder(options: FolderWatchOptions): FolderWatch {
     const poll = setInterval(restart, PATH_CHECK_MS, true);
     poll.unref();
     watcher.on('error', (error) => options.onError(error));
+    // chokidar lists a new folder, then watches it: a file made in between is never reported (paulmillr/chokidar#1471,
+    // open in v5), and `mkdir -p tinytorch/core` followed at once by an export is that case. So look in each new
+    // folder ourselves once chokidar watches it: a file it does not know is an `add`, a folder it does not watch is
+    // given to it. The callers take an `add` twice without harm (they debounce, and recording a module is idempotent).
+    const lookInto = (realFolder: string) => {
+      if (gone || closed || ignored(realFolder)) return;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(realFolder, { withFileTypes: true });
+      } catch {
+        return; // gone again meanwhile
+      }
+      const watched = watcher.getWatched();
+      const known = new Set(watched[realFolder] ?? []);
+      if (!Object.hasOwn(watched, realFolder)) watcher.add(realFolder);
+      for (const entry of entries) {
+        const path = join(realFolder, entry.name);
+        if (ignored(path)) continue;
+        if (entry.isDirectory()) lookInto(path);
+        else if (entry.isFile() && !known.has(entry.name)) options.onEvent('add', toPath(path));
+      }
+    };
+    let scanned = false;
+    void ready.then(() => {
+      scanned = true;
+    });
+    watcher.on('addDir', (path) => {
+      if (!scanned || !recursive) return;
+      for (const delay of NEW_FOLDER_LOOKS_MS) setTimeout(() => lookInto(path), delay).unref();
+    });
     return { watcher, ready, poll };
   };
 
