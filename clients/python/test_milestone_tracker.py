@@ -78,6 +78,12 @@ class SidecarCase(unittest.TestCase):
 
     via_daemon = False
 
+    @staticmethod
+    def unlock_perceptron(console=None):
+        """What tito does module by module until the first milestone unlocks (02_autograd unlocks the perceptron)."""
+        for module in ('00_setup', '01_tensor', '02_autograd'):
+            milestone_tracker.check_module_export(module, console=console)
+
     def setUp(self):
         self.saved_env = {key: os.environ.get(key) for key in ENV_KEYS}
         self.tmp = tempfile.TemporaryDirectory()
@@ -146,8 +152,7 @@ class UnlockTest(SidecarCase):
         }, indent=2))
 
     def test_repeats_change_nothing(self):
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module)
+        self.unlock_perceptron()
         before = self.read_progress_text()
         self.assertEqual(milestone_tracker.check_module_export('02_autograd'), {'newly_unlocked': [], 'messages': []})
         self.quietly(milestone_tracker.MilestoneTracker().mark_module_complete, '01_tensor')
@@ -183,8 +188,7 @@ class UnlockTest(SidecarCase):
                 self.printed.append(' '.join(str(item) for item in objects))
 
         console = Console()
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module, console=console)
+        self.unlock_perceptron(console)
         self.assertEqual(console.printed, [PERCEPTRON_MESSAGE])
 
     def test_mark_milestone_complete_of_an_unknown_id_raises_key_error_and_saves_nothing(self):
@@ -314,8 +318,7 @@ class ProgressAndListTest(SidecarCase):
     def test_show_progress_and_list_tests_print_the_sidecar_s_text(self):
         _, printed = self.quietly(milestone_tracker.list_tests)
         self.assertEqual(printed, 'No milestones unlocked yet. Complete more modules!\n')
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module)
+        self.unlock_perceptron()
         _, printed = self.quietly(milestone_tracker.show_progress)
         self.assertIn('🎯 TinyTorch Milestone Progress', printed)
         self.assertRegex(printed, r'1957 - The Perceptron +🔓 Unlocked +3/3 modules')
@@ -446,8 +449,7 @@ class RichPathTest(SidecarCase):
     def test_rich_panels_and_table(self):
         from rich.console import Console
         console = Console(file=io.StringIO(), width=100, force_terminal=False)
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module, console=console)
+        self.unlock_perceptron(console)
         drawn = console.file.getvalue()
         self.assertIn('MILESTONE UNLOCKED!', drawn)
         self.assertIn('╔', drawn)
@@ -472,16 +474,14 @@ class RichPathTest(SidecarCase):
         styled = version('rich') == original['rich']
         console = Console(file=io.StringIO(), width=100, force_terminal=styled, color_system='standard' if styled else None,
                           legacy_windows=False)
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module, console=console)
+        self.unlock_perceptron(console)
         self.assertEqual(console.file.getvalue(), original['styled' if styled else 'plain'])
 
     def test_drawn_like_the_original(self):
         """The original's looks: a rounded table, the 📍 panel, 'Run the verification test:', the list's header."""
         from rich.console import Console
         console = Console(file=io.StringIO(), width=100, force_terminal=False)
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module, console=console)
+        self.unlock_perceptron(console)
         unlock = console.file.getvalue()
         self.assertIn('Run the verification test:', unlock)
         self.assertIn('tito milestones run perceptron', unlock)
@@ -561,8 +561,7 @@ class RunTest(SidecarCase):
         return workspace
 
     def unlock(self):
-        for module in ('00_setup', '01_tensor', '02_autograd'):
-            milestone_tracker.check_module_export(module)
+        self.unlock_perceptron()
 
     def run_or_skip(self, tracker, milestone, chunks):
         try:
