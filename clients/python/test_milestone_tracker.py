@@ -446,6 +446,19 @@ class PlainPathTest(SidecarCase):
 
 @unittest.skipIf(importlib.util.find_spec('rich') is None, 'rich is not installed for this Python: the rich rendering path is not tested')
 class RichPathTest(SidecarCase):
+    @staticmethod
+    def drawn_by(*draws):
+        """What the drop-in's own rich console draws for these calls (TINYTORCH_MILESTONES_PLAIN unset)."""
+        from rich.console import Console
+        os.environ.pop('TINYTORCH_MILESTONES_PLAIN', None)
+        milestone_tracker._rich_console = Console(file=io.StringIO(), width=100)
+        try:
+            for draw in draws:
+                draw()
+            return milestone_tracker._rich_console.file.getvalue()
+        finally:
+            milestone_tracker._rich_console = None
+
     def test_rich_panels_and_table(self):
         from rich.console import Console
         console = Console(file=io.StringIO(), width=100, force_terminal=False)
@@ -453,13 +466,7 @@ class RichPathTest(SidecarCase):
         drawn = console.file.getvalue()
         self.assertIn('MILESTONE UNLOCKED!', drawn)
         self.assertIn('╔', drawn)
-        os.environ.pop('TINYTORCH_MILESTONES_PLAIN', None)
-        milestone_tracker._rich_console = Console(file=io.StringIO(), width=100)
-        try:
-            milestone_tracker.show_progress()
-            drawn = milestone_tracker._rich_console.file.getvalue()
-        finally:
-            milestone_tracker._rich_console = None
+        drawn = self.drawn_by(milestone_tracker.show_progress)
         self.assertIn('TinyTorch Milestone Progress', drawn)
         self.assertIn("What's Next?", drawn)
         self.assertIn('3/3 modules', drawn)
@@ -486,14 +493,7 @@ class RichPathTest(SidecarCase):
         self.assertIn('Run the verification test:', unlock)
         self.assertIn('tito milestones run perceptron', unlock)
         self.assertNotIn('Run: tito', unlock)
-        os.environ.pop('TINYTORCH_MILESTONES_PLAIN', None)
-        milestone_tracker._rich_console = Console(file=io.StringIO(), width=100)
-        try:
-            milestone_tracker.show_progress()
-            milestone_tracker.list_tests()
-            drawn = milestone_tracker._rich_console.file.getvalue()
-        finally:
-            milestone_tracker._rich_console = None
+        drawn = self.drawn_by(milestone_tracker.show_progress, milestone_tracker.list_tests)
         self.assertIn('╭', drawn)
         self.assertNotIn('┌', drawn)
         self.assertIn("📍 What's Next?", drawn)
