@@ -459,11 +459,15 @@ class RichPathTest(SidecarCase):
         finally:
             milestone_tracker._rich_console = None
 
-    def test_rich_panels_and_table(self):
+    def unlock_drawn(self):
+        """The panels a plain rich console shows while the perceptron unlocks."""
         from rich.console import Console
         console = Console(file=io.StringIO(), width=100, force_terminal=False)
         self.unlock_perceptron(console)
-        drawn = console.file.getvalue()
+        return console.file.getvalue()
+
+    def test_rich_panels_and_table(self):
+        drawn = self.unlock_drawn()
         self.assertIn('MILESTONE UNLOCKED!', drawn)
         self.assertIn('╔', drawn)
         drawn = self.drawn_by(milestone_tracker.show_progress)
@@ -486,10 +490,7 @@ class RichPathTest(SidecarCase):
 
     def test_drawn_like_the_original(self):
         """The original's looks: a rounded table, the 📍 panel, 'Run the verification test:', the list's header."""
-        from rich.console import Console
-        console = Console(file=io.StringIO(), width=100, force_terminal=False)
-        self.unlock_perceptron(console)
-        unlock = console.file.getvalue()
+        unlock = self.unlock_drawn()
         self.assertIn('Run the verification test:', unlock)
         self.assertIn('tito milestones run perceptron', unlock)
         self.assertNotIn('Run: tito', unlock)
